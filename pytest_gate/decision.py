@@ -1,0 +1,133 @@
+"""Pure decision logic: per-check outcomes -> effects -> one verdict -> an exit code.
+
+This module is the table of DESIGN.md §3 in code. It does no I/O and knows nothing of pytest.
+
+| outcome        | critical check | warning check |
+|----------------|----------------|---------------|
+| pass           | GO             | GO            |
+| fail           | NO-GO          | WARNING       |
+| no_data        | NO-GO          | WARNING       |
+| error          | NO-GO          | WARNING       |
+| skipped        | NO-GO          | WARNING       |
+| not_applicable | none           | none          |
+
+Session-level states (no checks, collection error, interrupted, internal error, bad config, bad
+options, deadline, an unwritable report) are NO-GO whatever the checks say. ``strict`` turns WARNING
+into NO-GO; ``require_complete`` makes an incomplete selection NO-GO. Exit codes: GO 0, WARNING 1,
+NO-GO 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    """What happened to one check."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    NO_DATA = "no_data"
+    ERROR = "error"
+    SKIPPED = "skipped"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class Severity(StrEnum):
+    """How much a failing check weighs."""
+
+    CRITICAL = "critical"
+    WARNING = "warning"
+
+
+class Verdict(StrEnum):
+    """The gate's answer; the order of :data:`VERDICT_ORDER` is from best to worst."""
+
+    GO = "GO"
+    WARNING = "WARNING"
+    NO_GO = "NO-GO"
+
+
+VERDICT_ORDER = (Verdict.GO, Verdict.WARNING, Verdict.NO_GO)
+EXIT_CODES = {Verdict.GO: 0, Verdict.WARNING: 1, Verdict.NO_GO: 2}
+GAUGE_VALUES = {Verdict.GO: 2, Verdict.WARNING: 1, Verdict.NO_GO: 0}
+
+
+class SessionState(StrEnum):
+    """Session-level states; every one but ``OK`` is NO-GO. The value is the report's ``reason``."""
+
+    OK = "ok"
+    NO_CHECKS = "no_checks"
+    COLLECTION_ERROR = "collection_error"
+    INTERRUPTED = "interrupted"
+    INTERNAL_ERROR = "internal_error"
+    CONFIG_ERROR = "config_error"
+    USAGE_ERROR = "usage_error"
+    DEADLINE = "deadline"
+    TIMEOUT = "timeout"
+    REPORT_ERROR = "report_error"
+
+
+def effect_of(outcome: Outcome, severity: Severity) -> Verdict | None:
+    """The effect of one check on the verdict; ``None`` for not_applicable."""
+    if outcome is Outcome.NOT_APPLICABLE:
+        return None
+    if outcome is Outcome.PASS:
+        return Verdict.GO
+    return Verdict.NO_GO if severity is Severity.CRITICAL else Verdict.WARNING
+
+
+def worst(verdicts: Iterable[Verdict]) -> Verdict:
+    """The worst of some verdicts (GO when there are none)."""
+    return max(verdicts, key=VERDICT_ORDER.index, default=Verdict.GO)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The minimum the decision needs from one check."""
+
+    name: str
+    severity: Severity
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The verdict, its exit code and a one-line reason."""
+
+    verdict: Verdict
+    exit_code: int
+    reason: str
+
+
+def decide(
+    checks: Sequence[CheckResult],
+    *,
+    session_states: Sequence[SessionState] = (),
+    strict: bool = False,
+    require_complete: bool = False,
+    complete: bool = True,
+) -> Decision:
+    """Decide the verdict of a gate run (DESIGN.md §3)."""
+    blocking = [s for s in session_states if s is not SessionState.OK]
+    if blocking:
+        return _decision(Verdict.NO_GO, blocking[0].value)
+    if not any(c.outcome is not Outcome.NOT_APPLICABLE for c in checks):
+        return _decision(Verdict.NO_GO, SessionState.NO_CHECKS.value)
+    if require_complete and not complete:
+        return _decision(Verdict.NO_GO, "incomplete_selection")
+    effects = [(c, effect_of(c.outcome, c.severity)) for c in checks]
+    verdict = worst(e for _, e in effects if e is not None)
+    if verdict is Verdict.GO:
+        return _decision(Verdict.GO, "all_checks_passed")
+    if verdict is Verdict.WARNING and strict:
+        return _decision(Verdict.NO_GO, "strict_warning")
+    sev = Severity.CRITICAL if verdict is Verdict.NO_GO else Severity.WARNING
+    outcomes = sorted({c.outcome.value for c, e in effects if e is verdict and c.severity is sev})
+    return _decision(verdict, f"{sev.value}_" + "+".join(outcomes))
+
+
+def _decision(verdict: Verdict, reason: str) -> Decision:
+    return Decision(verdict=verdict, exit_code=EXIT_CODES[verdict], reason=reason)

@@ -1,0 +1,212 @@
+"""The check-facing comparison helper: compare a value with a threshold and record what was seen.
+
+A check calls ``gate.expect(answer, "<=", limit, what="creative p95", unit="s")``. Every series of
+the answer is compared, the worst one decides, and value, threshold, comparison, unit, margin and
+every series are recorded for the report. A breach raises ``AssertionError`` with a message such as
+``creative p95 4.81 s > 4.50 s (mode=creative)``; data that is missing or broken raises
+:class:`GateNoData` or :class:`GateDataError`, which the plugin turns into the outcomes ``no_data``
+and ``error`` (never a pass, never a skip).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable, MutableSequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pytest
+
+from pytest_gate.query import Answer, DataState, SeriesValue
+
+OBSERVATION_KEY = "gate.observation"
+NOT_APPLICABLE_KEY = "gate.not_applicable"
+
+COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+    "<=": operator.le,
+    ">=": operator.ge,
+    "<": operator.lt,
+    ">": operator.gt,
+    "==": operator.eq,
+}
+NEGATIONS = {"<=": ">", ">=": "<", "<": ">=", ">": "<=", "==": "!="}
+UNKNOWN_COMPARISON = "unknown comparison {op!r}; use one of <=, >=, <, >, =="
+
+
+class GateNoData(Exception):
+    """The data a check needs is missing: empty, NaN, stale, or below the sample floor."""
+
+
+class GateDataError(Exception):
+    """The data a check needs could not be read: transport, HTTP, parse or query error."""
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What one comparison saw; serialisable for the report (and for xdist)."""
+
+    what: str
+    value: float | None
+    threshold: float
+    comparison: str
+    unit: str
+    margin: float | None
+    series: list[dict[str, Any]]
+    query: str | None
+    window_seconds: int | None
+    samples: float | None
+    passed: bool
+    state: str
+    deadline_exceeded: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-friendly dict (NaN is never stored: values are checked before)."""
+        return asdict(self)
+
+
+def format_value(value: float, unit: str) -> str:
+    """Format a value with its unit; ``ratio`` is shown as a percentage."""
+    if unit == "ratio":
+        return f"{value * 100:.2f}%"
+    return f"{value:.2f} {unit}".rstrip()
+
+
+def margin_of(value: float, op: str, threshold: float) -> float:
+    """Distance from the limit, positive when inside it (``==`` gives minus the difference)."""
+    if op in ("<=", "<"):
+        return threshold - value
+    if op in (">=", ">"):
+        return value - threshold
+    return -abs(value - threshold)
+
+
+def _series_dicts(series: tuple[SeriesValue, ...], op: str, threshold: float) -> list[dict[str, Any]]:
+    return [
+        {
+            "labels": s.label_map,
+            "value": s.value,
+            "samples": s.samples,
+            "margin": margin_of(s.value, op, threshold),
+            "passed": COMPARISONS[op](s.value, threshold),
+        }
+        for s in series
+    ]
+
+
+class Observer:
+    """The ``gate`` fixture: one per check, recording into the test's ``user_properties``."""
+
+    def __init__(self, sink: MutableSequence[tuple[str, object]]) -> None:
+        self._sink = sink
+
+    def expect(
+        self,
+        subject: Answer | float,
+        op: str,
+        threshold: float,
+        *,
+        what: str,
+        unit: str,
+        min_samples: float | None = None,
+        label_keys: tuple[str, ...] = (),
+    ) -> None:
+        """Compare every series of ``subject`` with ``threshold``; the worst series decides."""
+        if op not in COMPARISONS:
+            raise ValueError(UNKNOWN_COMPARISON.format(op=op))
+        answer = subject if isinstance(subject, Answer) else _answer_of(float(subject))
+        answer = answer.checked()
+        if answer.state is DataState.OK and min_samples is not None:
+            answer = _apply_floor(answer, min_samples)
+        if answer.state is not DataState.OK:
+            self._record_failed_data(answer, op, threshold, what, unit)
+        series = answer.series
+        worst = min(series, key=lambda s: margin_of(s.value, op, threshold))
+        passed = all(COMPARISONS[op](s.value, threshold) for s in series)
+        self._record(
+            Observation(
+                what=what,
+                value=worst.value,
+                threshold=threshold,
+                comparison=op,
+                unit=unit,
+                margin=margin_of(worst.value, op, threshold),
+                series=_series_dicts(series, op, threshold),
+                query=answer.query_text or None,
+                window_seconds=answer.window_seconds,
+                samples=answer.samples,
+                passed=passed,
+                state=DataState.OK.value,
+            )
+        )
+        if not passed:
+            where = worst.describe(label_keys)
+            suffix = f" ({where})" if where else ""
+            raise AssertionError(
+                f"{what} {format_value(worst.value, unit)} {NEGATIONS[op]} "
+                f"{format_value(threshold, unit)}{suffix}"
+            )
+
+    def not_applicable(self, reason: str) -> None:
+        """End this check as ``not_applicable`` (no effect on the verdict), with a reason."""
+        self._sink.append((NOT_APPLICABLE_KEY, reason))
+        pytest.skip(reason)
+
+    def no_data(self, message: str) -> None:
+        """End this check as ``no_data`` (fails closed)."""
+        raise GateNoData(message)
+
+    def _record(self, observation: Observation) -> None:
+        self._sink.append((OBSERVATION_KEY, observation.to_dict()))
+
+    def _record_failed_data(
+        self, answer: Answer, op: str, threshold: float, what: str, unit: str
+    ) -> None:
+        deadline = "deadline" in answer.message
+        self._record(
+            Observation(
+                what=what,
+                value=None,
+                threshold=threshold,
+                comparison=op,
+                unit=unit,
+                margin=None,
+                series=[
+                    {"labels": s.label_map, "value": s.value, "samples": s.samples}
+                    for s in answer.series
+                    if math.isfinite(s.value)
+                ],
+                query=answer.query_text or None,
+                window_seconds=answer.window_seconds,
+                samples=answer.samples,
+                passed=False,
+                state=answer.state.value,
+                deadline_exceeded=deadline,
+            )
+        )
+        message = f"{what}: {answer.message}"
+        if answer.query_text:
+            message += f" [query: {answer.query_text}]"
+        if answer.state is DataState.ERROR:
+            raise GateDataError(message)
+        raise GateNoData(message)
+
+
+def _answer_of(value: float) -> Answer:
+    return Answer(query_text="", state=DataState.OK, series=(SeriesValue((), value),))
+
+
+def _apply_floor(answer: Answer, min_samples: float) -> Answer:
+    short = [s for s in answer.series if s.samples is not None and s.samples < min_samples]
+    if not short:
+        return answer
+    names = ", ".join(f"{s.describe() or 'all'}: {s.samples:g}" for s in short)
+    return Answer(
+        query_text=answer.query_text,
+        state=DataState.NO_DATA,
+        series=answer.series,
+        window_seconds=answer.window_seconds,
+        message=f"fewer samples than the floor of {min_samples:g} ({names})",
+        source=answer.source,
+        notes=answer.notes,
+    )

@@ -1,0 +1,235 @@
+"""Command-line options, their ini twins and environment variables, resolved in one place.
+
+Precedence is CLI > environment > ini > default, resolved by :func:`resolve_options` into a frozen
+:class:`GateOptions`. Bad values raise :class:`OptionError` with a "<problem>; <fix>" message.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+GPU_SOURCES = ("auto", "nvml", "prometheus", "none")
+DEFAULT_DEADLINE_SECONDS = 20.0
+DEFAULT_ENVIRONMENT = "default"
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """One gate option: flag, ini name, environment variable, help text and default."""
+
+    flag: str
+    dest: str
+    help: str
+    ini: str | None = None
+    env: str | None = None
+    kind: str = "string"  # string | bool | list
+    default: str | None = None
+
+
+OPTION_SPECS = (
+    OptionSpec("--prometheus-url", "gate_prometheus_url",
+               "Prometheus base URL to query (the metric source).",
+               ini="gate_prometheus_url", env="GATE_PROMETHEUS_URL"),
+    OptionSpec("--metrics-url", "gate_metrics_urls",
+               "Scrape this /metrics URL directly instead of Prometheus (repeatable; lifetime "
+               "counters).", ini="gate_metrics_urls", kind="list"),
+    OptionSpec("--gate-replay", "gate_replay", "Answer every query from a recorded snapshot file."),
+    OptionSpec("--gate-record", "gate_record",
+               "Record every query and its raw answer to this file during the run."),
+    OptionSpec("--gate-time", "gate_time",
+               "Evaluation instant T: RFC 3339 (2026-11-28T07:00:00Z) or unix seconds; "
+               "default now."),
+    OptionSpec("--gate-config", "gate_config",
+               "Gate config TOML (default: gate.toml in the gate-checks directory).",
+               ini="gate_config"),
+    OptionSpec("--gate-report", "gate_report", "Write the JSON gate report to this path.",
+               ini="gate_report"),
+    OptionSpec("--gate-strict", "gate_strict", "Treat WARNING as NO-GO (exit 2).",
+               ini="gate_strict", kind="bool", default="false"),
+    OptionSpec("--gate-require-complete", "gate_require_complete",
+               "A partial selection (-k, -m, node ids) is NO-GO.",
+               ini="gate_require_complete", kind="bool", default="false"),
+    OptionSpec("--gpu-source", "gate_gpu_source",
+               "Where GPU memory comes from: auto (NVML when this machine has NVIDIA GPUs, "
+               "else exporter metrics), nvml, prometheus, none.",
+               ini="gate_gpu_source", env="GATE_GPU_SOURCE", default="auto"),
+    OptionSpec("--serving-url", "gate_serving_url",
+               "Base URL of the serving API, for the smoke checks (-m smoke).",
+               ini="gate_serving_url", env="GATE_SERVING_URL"),
+    OptionSpec("--gate-deadline", "gate_deadline",
+               "Seconds the whole gate may spend on data; past it the gate is NO-GO.",
+               ini="gate_deadline", env="GATE_DEADLINE", default=str(DEFAULT_DEADLINE_SECONDS)),
+    OptionSpec("--gate-pushgateway", "gate_pushgateway",
+               "Push deployment_gate_status and per-check results to this Pushgateway.",
+               ini="gate_pushgateway", env="GATE_PUSHGATEWAY_URL"),
+    OptionSpec("--gate-environment", "gate_environment",
+               "The environment label of pushed gate metrics.",
+               ini="gate_environment", env="GATE_ENVIRONMENT", default=DEFAULT_ENVIRONMENT),
+)
+
+BAD_TIME = "--gate-time {value!r} is neither RFC 3339 nor unix seconds; use e.g. 2026-11-28T07:00:00Z"
+BAD_DEADLINE = "--gate-deadline {value!r} is not a positive number of seconds; use e.g. 20"
+BAD_GPU_SOURCE = "--gpu-source {value!r} is not one of {choices}; pick one of them"
+BAD_BOOL = "{name} {value!r} is not a boolean; use true or false"
+TWO_SOURCES = (
+    "several metric sources given ({names}); pass only one of --prometheus-url, --metrics-url, "
+    "--gate-replay"
+)
+
+
+class OptionError(Exception):
+    """A gate option has a bad value; the message says what and how to fix it."""
+
+
+@dataclass(frozen=True)
+class GateOptions:
+    """Every gate option, resolved (CLI > env > ini > default)."""
+
+    prometheus_url: str | None
+    metrics_urls: tuple[str, ...]
+    replay: Path | None
+    record: Path | None
+    at: float
+    at_given: bool
+    config: Path | None
+    report: Path | None
+    strict: bool
+    require_complete: bool
+    gpu_source: str
+    serving_url: str | None
+    deadline_seconds: float
+    pushgateway: str | None
+    environment: str
+
+    @property
+    def explicit(self) -> bool:
+        """Whether any option points at a gate run (switches gate mode on)."""
+        return bool(
+            self.prometheus_url or self.metrics_urls or self.replay or self.report
+            or self.config or self.serving_url or self.at_given
+        )
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Register every option and its ini twin."""
+    group = parser.getgroup("gate", "deployment gate (pytest-gate)")
+    for spec in OPTION_SPECS:
+        if spec.kind == "bool":
+            group.addoption(spec.flag, action="store_true", dest=spec.dest, default=None,
+                            help=spec.help)
+        elif spec.kind == "list":
+            group.addoption(spec.flag, action="append", dest=spec.dest, default=None,
+                            help=spec.help)
+        else:
+            group.addoption(spec.flag, dest=spec.dest, default=None, help=spec.help)
+        if spec.ini:
+            ini_type = {"bool": "bool", "list": "linelist"}.get(spec.kind, "string")
+            parser.addini(spec.ini, spec.help, type=ini_type, default=None)  # type: ignore[arg-type]
+
+
+def _raw(config: pytest.Config, spec: OptionSpec, env: Mapping[str, str]) -> object:
+    cli = config.getoption(spec.dest)
+    if cli is not None:
+        return cli
+    if spec.env and env.get(spec.env):
+        return env[spec.env]
+    if spec.ini:
+        ini = config.getini(spec.ini)
+        if ini not in (None, "", []):
+            return ini
+    return spec.default
+
+
+def _bool(name: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise OptionError(BAD_BOOL.format(name=name, value=value))
+
+
+def parse_time(value: str) -> float:
+    """Parse ``--gate-time``: RFC 3339 (``Z`` or an offset) or unix seconds."""
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise OptionError(BAD_TIME.format(value=value)) from None
+        if parsed.tzinfo is None:
+            raise OptionError(BAD_TIME.format(value=value)) from None
+        return parsed.astimezone(UTC).timestamp()
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise OptionError(BAD_TIME.format(value=value))
+    return seconds
+
+
+def _deadline(value: object) -> float:
+    try:
+        seconds = float(str(value))
+    except ValueError:
+        raise OptionError(BAD_DEADLINE.format(value=value)) from None
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise OptionError(BAD_DEADLINE.format(value=value))
+    return seconds
+
+
+def resolve_options(
+    config: pytest.Config, env: Mapping[str, str] | None = None, now: float | None = None
+) -> GateOptions:
+    """Resolve all gate options; raises :class:`OptionError` on a bad value."""
+    environ = os.environ if env is None else env
+    raw = {spec.dest: _raw(config, spec, environ) for spec in OPTION_SPECS}
+
+    def text(dest: str) -> str | None:
+        value = raw[dest]
+        return str(value) if value not in (None, "") else None
+
+    gpu_source = text("gate_gpu_source") or "auto"
+    if gpu_source not in GPU_SOURCES:
+        raise OptionError(BAD_GPU_SOURCE.format(value=gpu_source, choices=", ".join(GPU_SOURCES)))
+    metrics_urls = tuple(str(u) for u in (raw["gate_metrics_urls"] or ()) if str(u).strip())
+    sources = [
+        name for name, given in (
+            ("--prometheus-url", text("gate_prometheus_url")),
+            ("--metrics-url", metrics_urls),
+            ("--gate-replay", text("gate_replay")),
+        ) if given
+    ]
+    if len(sources) > 1:
+        raise OptionError(TWO_SOURCES.format(names=", ".join(sources)))
+    time_text = text("gate_time")
+    replay, record, config_path, report = (
+        Path(p) if (p := text(d)) else None
+        for d in ("gate_replay", "gate_record", "gate_config", "gate_report")
+    )
+    return GateOptions(
+        prometheus_url=text("gate_prometheus_url"),
+        metrics_urls=metrics_urls,
+        replay=replay,
+        record=record,
+        at=parse_time(time_text) if time_text else (time.time() if now is None else now),
+        at_given=time_text is not None,
+        config=config_path,
+        report=report,
+        strict=_bool("--gate-strict", raw["gate_strict"]),
+        require_complete=_bool("--gate-require-complete", raw["gate_require_complete"]),
+        gpu_source=gpu_source,
+        serving_url=text("gate_serving_url"),
+        deadline_seconds=_deadline(raw["gate_deadline"]),
+        pushgateway=text("gate_pushgateway"),
+        environment=text("gate_environment") or DEFAULT_ENVIRONMENT,
+    )

@@ -1,0 +1,156 @@
+"""The pytest11 entry point: options, markers and hook wiring. The logic lives in the modules it calls."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_gate import conclusion, fixtures, hooks, lifecycle
+from pytest_gate.decision import SessionState, Severity
+from pytest_gate.observe import NOT_APPLICABLE_KEY
+from pytest_gate.options import OptionError, add_options, resolve_options
+from pytest_gate.outcomes import META_KEY, PHASE_KEY, MarkerConflictError, phase_info
+from pytest_gate.session import GATE_SESSION, GateSession, discover_config_path, gate_dir_of
+
+MARKERS = (
+    "critical: gate check whose failure, missing data or error makes the gate NO-GO (exit 2)",
+    "warning: gate check whose failure, missing data or error makes the gate WARNING (exit 1)",
+    "smoke: post-deploy smoke check against a live service (run with -m smoke --serving-url URL)",
+)
+WORKER_TIME_KEY = "gate_at"
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    """Add the ``pytest_gate_plan`` hook specification."""
+    pluginmanager.add_hookspecs(hooks)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register the ``--gate-*`` options and their ini twins."""
+    add_options(parser)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Register markers, resolve options, decide whether this is a gate run, wire the hooks."""
+    for line in MARKERS:
+        config.addinivalue_line("markers", line)
+    state = GateSession()
+    config.stash[GATE_SESSION] = state
+    workerinput = getattr(config, "workerinput", None)
+    state.worker = workerinput is not None
+    try:
+        state.options = resolve_options(config)
+    except OptionError as exc:
+        state.fail(SessionState.USAGE_ERROR, str(exc))
+    if state.options is not None and workerinput and WORKER_TIME_KEY in workerinput:
+        state.options = lifecycle.with_time(state.options, float(workerinput[WORKER_TIME_KEY]))
+    args = [str(a) for a in config.args]
+    points_at_gate = any(gate_dir_of(Path(a.split("::")[0])) is not None for a in args)
+    explicit = state.options is not None and state.options.explicit
+    state.config_path = discover_config_path(state.options, args, config.rootpath)
+    if state.states or points_at_gate or explicit:
+        lifecycle.enter_gate_mode(config, state)
+    config.pluginmanager.register(fixtures, "gate-fixtures")
+    config.pluginmanager.register(GateRun(config, state), "gate-run")
+
+
+class GateRun:
+    """The hooks of one run, bound to its :class:`GateSession`."""
+
+    def __init__(self, config: pytest.Config, state: GateSession) -> None:
+        self.config = config
+        self.state = state
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """xdist: give every worker the controller's evaluation instant T."""
+        if self.state.options is not None:
+            node.workerinput[WORKER_TIME_KEY] = self.state.options.at
+
+    def pytest_report_header(self) -> list[str] | None:
+        """The gate header: config path, source and evaluation instant."""
+        return conclusion.header_lines(self.state) if self.state.gate_mode else None
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """Attach severity and title to every check; any severity marker switches gate mode on."""
+        marked = any(item.get_closest_marker(s.value) for item in items for s in Severity)
+        if marked and not self.state.gate_mode:
+            lifecycle.enter_gate_mode(self.config, self.state)
+        if self.state.gate_mode:
+            for item in items:
+                item.user_properties.append((META_KEY, lifecycle.item_meta(item)))
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        """Remember deselected checks for the report's ``selection``."""
+        self.state.deselected.extend(item.nodeid for item in items)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """Refuse conflicting markers; checks the config disables end as not_applicable."""
+        if not self.state.gate_mode:
+            return
+        conflict = lifecycle.marker_conflict(item)
+        if conflict:
+            raise MarkerConflictError(conflict)
+        reason = lifecycle.not_applicable_reason(self.state, item)
+        if reason:
+            item.user_properties.append((NOT_APPLICABLE_KEY, reason))
+            pytest.skip(reason)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        """Classify each phase where its exception is known; the result travels with the report."""
+        report = yield
+        if self.state.gate_mode:
+            report.user_properties.append((PHASE_KEY, phase_info(report, call.excinfo)))
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Collect every phase of every check (on xdist's controller too)."""
+        if any(name == META_KEY for name, _ in report.user_properties):
+            self.state.gate_mode = True
+            self.state.tracker.add(report)
+            for phase_state in self.state.tracker.session_states(report):
+                self.state.fail(phase_state, "")
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """A collection error makes the gate NO-GO."""
+        if report.failed:
+            self.state.fail(
+                SessionState.COLLECTION_ERROR,
+                f"collection error in {report.nodeid or 'the session'}",
+            )
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_sessionfinish(
+        self, session: pytest.Session, exitstatus: int
+    ) -> Generator[None, None, None]:
+        """Decide and write the report first; set the exit status last, over any other plugin."""
+        if self.state.worker or not self.state.gate_mode:
+            return (yield)
+        conclusion.conclude(session, self.state, int(exitstatus))
+        try:
+            return (yield)
+        finally:
+            conclusion.show_light_if_missing(self.config, self.state)
+            if self.state.exit_code is not None:
+                session.exitstatus = self.state.exit_code
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        """Per-check lines and the traffic light."""
+        if self.state.gate_mode and not self.state.worker:
+            conclusion.show(terminalreporter, self.config, self.state)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_json_modifyreport(self, json_report: dict[str, Any]) -> None:
+        """pytest-json-report: add the gate section and the gate's exit code beside pytest's."""
+        if self.state.gate_mode and self.state.report_dict is not None:
+            json_report["gate"] = self.state.report_dict
+            json_report["gate_exitcode"] = self.state.exit_code

@@ -1,0 +1,205 @@
+"""The semantic metric API: what a check may ask a metric source, and what it gets back.
+
+Checks ask for meanings (a ratio of two counters over a window, a histogram quantile, a gauge's
+series), never raw HTTP. Each source (Prometheus, ``/metrics`` scrape, replay) answers the same
+frozen, hashable query objects, so a session-wide cache can answer a repeated query once, and a
+recording can be keyed on them. Every :class:`Answer` carries its per-series values, the query text,
+the window, the sample count and a data-quality :class:`DataState`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class DataState(StrEnum):
+    """Data quality of an answer; anything but ``OK`` can never become a pass."""
+
+    OK = "ok"
+    NO_DATA = "no_data"
+    ERROR = "error"
+
+
+MATCH_OPERATORS = ("=", "!=", "=~", "!~")
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """One label matcher, e.g. ``Matcher("status", "=~", "5..")``."""
+
+    label: str
+    op: str
+    value: str
+
+    def __post_init__(self) -> None:
+        if self.op not in MATCH_OPERATORS:
+            raise ValueError(f"unknown matcher operator {self.op!r}; use one of {MATCH_OPERATORS}")
+
+
+@dataclass(frozen=True)
+class Selector:
+    """A metric name with label matchers, e.g. ``http_requests_total{status=~"5.."}``."""
+
+    metric: str
+    matchers: tuple[Matcher, ...] = ()
+
+    @classmethod
+    def of(cls, metric: str, **equals: str) -> Selector:
+        """Build a selector with ``=`` matchers only: ``Selector.of("up", job="serving")``."""
+        return cls(metric, tuple(Matcher(k, "=", v) for k, v in sorted(equals.items())))
+
+    def where(self, label: str, op: str, value: str) -> Selector:
+        """Return a copy with one more matcher."""
+        return Selector(self.metric, (*self.matchers, Matcher(label, op, value)))
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """``increase(numerator[window]) / increase(denominator[window])`` per group of ``by`` labels.
+
+    Numerator and denominator are fetched separately: an absent numerator with a present, non-zero
+    denominator is a real 0; an absent or zero denominator is no data. ``samples`` of each series is
+    the denominator's increase (the traffic), so a floor on it can be applied.
+    """
+
+    numerator: Selector
+    denominator: Selector
+    window_seconds: int
+    by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Quantile:
+    """``histogram_quantile(q, sum by (le, *by) (rate(metric_bucket[window])))``.
+
+    ``metric`` is the histogram's base name (without ``_bucket``). ``samples`` of each series is the
+    observation count over the window.
+    """
+
+    metric: Selector
+    quantile: float
+    window_seconds: int
+    by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SustainedQuantile:
+    """The minimum, over the last ``outer_seconds``, of the quantile over ``inner_seconds`` windows.
+
+    Above a limit means "above throughout the outer window" (evaluated every ``step_seconds``).
+    A single ``/metrics`` scrape cannot answer this (no history): such sources answer no_data.
+    """
+
+    metric: Selector
+    quantile: float
+    inner_seconds: int
+    outer_seconds: int
+    step_seconds: int
+    by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Gauge:
+    """Every series' current value of a gauge (or ``up``)."""
+
+    selector: Selector
+
+
+@dataclass(frozen=True)
+class AvgOverTime:
+    """``avg_over_time(selector[window])`` per series (baselines)."""
+
+    selector: Selector
+    window_seconds: int
+
+
+@dataclass(frozen=True)
+class RangeSeries:
+    """Every series' points over the last ``window_seconds`` at ``step_seconds`` (trends)."""
+
+    selector: Selector
+    window_seconds: int
+    step_seconds: int
+
+
+@dataclass(frozen=True)
+class RawPromQL:
+    """An instant PromQL expression for custom checks (Prometheus and replay sources only)."""
+
+    expr: str
+
+
+Query = Ratio | Quantile | SustainedQuantile | Gauge | AvgOverTime | RangeSeries | RawPromQL
+
+
+@dataclass(frozen=True)
+class SeriesValue:
+    """One series of an answer: its labels, its value and, for trends, its points."""
+
+    labels: tuple[tuple[str, str], ...]
+    value: float
+    samples: float | None = None
+    points: tuple[tuple[float, float], ...] = ()
+
+    @property
+    def label_map(self) -> dict[str, str]:
+        """The labels as a dict."""
+        return dict(self.labels)
+
+    def describe(self, keys: tuple[str, ...] = ()) -> str:
+        """``gpu=1,mode=fast``: the given label keys (all when empty), for messages and reports."""
+        labels = self.label_map
+        shown = keys or tuple(sorted(labels))
+        return ",".join(f"{k}={labels[k]}" for k in shown if k in labels)
+
+
+def labels_of(mapping: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """Canonical (sorted, hashable) form of a label mapping."""
+    return tuple(sorted(mapping.items()))
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a source returns for one query at the evaluation instant."""
+
+    query_text: str
+    state: DataState
+    series: tuple[SeriesValue, ...] = ()
+    window_seconds: int | None = None
+    message: str = ""
+    source: str = ""
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def samples(self) -> float | None:
+        """Total samples over all series, where the source counted them."""
+        counted = [s.samples for s in self.series if s.samples is not None]
+        return sum(counted) if counted else None
+
+    def checked(self) -> Answer:
+        """Turn an OK answer with no series or a NaN/±Inf value into the right failed state."""
+        if self.state is not DataState.OK:
+            return self
+        if not self.series:
+            return _replace_state(self, DataState.NO_DATA, "empty result (no series matched)")
+        for s in self.series:
+            if math.isnan(s.value):
+                return _replace_state(self, DataState.NO_DATA, f"NaN value ({s.describe()})")
+            if math.isinf(s.value):
+                return _replace_state(self, DataState.ERROR, f"infinite value ({s.describe()})")
+        return self
+
+
+def _replace_state(answer: Answer, state: DataState, message: str) -> Answer:
+    return Answer(
+        query_text=answer.query_text,
+        state=state,
+        series=answer.series,
+        window_seconds=answer.window_seconds,
+        message=message,
+        source=answer.source,
+        notes=answer.notes,
+    )

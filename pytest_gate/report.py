@@ -1,0 +1,149 @@
+"""Pure construction of the JSON gate report (DESIGN.md §4), and its strict, atomic write.
+
+The report is RFC 8259 strict: a NaN or infinity anywhere becomes ``null`` before writing, and the
+writer refuses non-finite floats (``allow_nan=False``), so a consumer with a strict parser never chokes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pytest_gate.decision import Decision, Outcome, Severity, effect_of
+
+SCHEMA_VERSION = 1
+REPORT_WRITE_FAILED = "cannot write the gate report to {path}: {cause}; pick a writable --gate-report path"
+
+
+@dataclass
+class CheckRecord:
+    """Everything the report says about one check."""
+
+    id: str
+    title: str
+    severity: Severity
+    outcome: Outcome
+    message: str = ""
+    duration_s: float = 0.0
+    observation: Mapping[str, Any] | None = None
+    not_applicable_reason: str | None = None
+    timed_out: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report's ``checks[]`` entry."""
+        obs = self.observation or {}
+        effect = effect_of(self.outcome, self.severity)
+        window = obs.get("window_seconds")
+        return {
+            "id": self.id,
+            "title": self.title,
+            "severity": self.severity.value,
+            "outcome": self.outcome.value,
+            "effect": effect.value if effect else None,
+            "value": obs.get("value"),
+            "threshold": obs.get("threshold"),
+            "comparison": obs.get("comparison"),
+            "unit": obs.get("unit"),
+            "margin": obs.get("margin"),
+            "series": list(obs.get("series", [])),
+            "query": obs.get("query"),
+            "window": format_window(window) if isinstance(window, int) else None,
+            "samples": obs.get("samples"),
+            "message": self.not_applicable_reason or self.message,
+            "duration_s": round(self.duration_s, 6),
+        }
+
+
+def format_window(seconds: int) -> str:
+    """``1800`` -> ``30m``, ``7200`` -> ``2h``, ``90`` -> ``90s`` (Prometheus duration style)."""
+    if seconds % 3600 == 0 and seconds:
+        return f"{seconds // 3600}h"
+    if seconds % 60 == 0 and seconds:
+        return f"{seconds // 60}m"
+    return f"{seconds}s"
+
+
+def iso_utc(timestamp: float) -> str:
+    """Unix seconds -> ISO 8601 with ``Z``."""
+    moment = datetime.fromtimestamp(timestamp, tz=UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def build_report(
+    *,
+    decision: Decision,
+    checks: Sequence[CheckRecord],
+    complete: bool,
+    evaluated_at: float,
+    source: Mapping[str, Any],
+    config: Mapping[str, Any],
+    selection: Mapping[str, Any],
+    plugin_version: str,
+    duration_s: float,
+    messages: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Assemble the report dict; every float in it is finite or ``None``."""
+    summary = Counter(c.outcome.value for c in checks)
+    report = {
+        "schema_version": SCHEMA_VERSION,
+        "verdict": decision.verdict.value,
+        "exit_code": decision.exit_code,
+        "reason": decision.reason,
+        "complete": complete,
+        "evaluated_at": iso_utc(evaluated_at),
+        "source": dict(source),
+        "config": dict(config),
+        "selection": dict(selection),
+        "plugin_version": plugin_version,
+        "duration_s": round(duration_s, 6),
+        "summary": {o.value: summary.get(o.value, 0) for o in Outcome},
+        "checks": [c.to_dict() for c in checks],
+        "messages": list(messages),
+    }
+    return sanitize(report)
+
+
+def sanitize(value: Any) -> Any:
+    """Replace NaN and infinities with ``None``, recursively (RFC 8259 has no such tokens)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): sanitize(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [sanitize(v) for v in value]
+    return value
+
+
+def dumps_strict(data: Any) -> str:
+    """Serialise strictly: raises ``ValueError`` on NaN/Infinity instead of writing them."""
+    return json.dumps(data, allow_nan=False, indent=2, sort_keys=False) + "\n"
+
+
+class ReportWriteError(Exception):
+    """The report could not be written; the message names the path, the cause and the fix."""
+
+
+def write_report(path: Path, data: Any) -> None:
+    """Write ``data`` to ``path`` atomically (temp file in the same directory, then rename)."""
+    text = dumps_strict(sanitize(data))
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise ReportWriteError(REPORT_WRITE_FAILED.format(path=path, cause=exc.strerror or exc)) from exc

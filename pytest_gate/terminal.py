@@ -1,0 +1,116 @@
+"""Pure rendering of the terminal output: header, one line per check, the traffic light.
+
+Functions return ``(text, colour)`` pairs; the plugin writes them through pytest's terminal reporter,
+which honours ``NO_COLOR`` and ``--color``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pytest_gate.decision import Decision, Outcome, Severity, Verdict, effect_of
+from pytest_gate.observe import NEGATIONS, format_value
+from pytest_gate.report import CheckRecord
+
+COLOURS = {Verdict.GO: "green", Verdict.WARNING: "yellow", Verdict.NO_GO: "red"}
+LIGHTS = {Verdict.GO: "GREEN", Verdict.WARNING: "YELLOW", Verdict.NO_GO: "RED"}
+REASON_TEXT = {
+    "no_checks": "no gate checks ran (nothing collected, or everything deselected)",
+    "collection_error": "a gate check could not be collected",
+    "interrupted": "the run was interrupted",
+    "internal_error": "pytest hit an internal error",
+    "config_error": "the gate config is invalid",
+    "usage_error": "a gate option is invalid",
+    "deadline": "the gate deadline passed before all data was read",
+    "timeout": "a critical check timed out",
+    "report_error": "the gate report could not be written",
+    "incomplete_selection": "only part of the gate ran and --gate-require-complete is set",
+    "strict_warning": "warnings are NO-GO under --gate-strict",
+    "all_checks_passed": "all checks passed",
+}
+
+
+def check_label(record: CheckRecord) -> str:
+    """Title plus the worst series' labels, e.g. ``VRAM headroom gpu=1``."""
+    obs = record.observation or {}
+    worst = _worst_series(obs)
+    labels = worst.get("labels", {}) if worst else {}
+    suffix = " " + ",".join(f"{k}={v}" for k, v in sorted(labels.items())) if labels else ""
+    return record.title + (suffix if record.outcome is Outcome.FAIL else "")
+
+
+def _worst_series(obs: dict[str, object]) -> dict[str, object] | None:
+    series = obs.get("series")
+    if not isinstance(series, list) or not series:
+        return None
+    failing = [s for s in series if isinstance(s, dict) and s.get("passed") is False]
+    pool = failing or series
+    return min(pool, key=lambda s: s.get("margin") if isinstance(s.get("margin"), float) else 0.0)
+
+
+def check_line(record: CheckRecord) -> tuple[str, str | None]:
+    """One line for one check: outcome, severity, title, value op threshold, margin or message."""
+    obs = record.observation or {}
+    effect = effect_of(record.outcome, record.severity)
+    colour = COLOURS[effect] if effect else None
+    head = f"{record.outcome.value.upper():<14} {record.severity.value:<8} {record.title}"
+    value, threshold, op, unit = (obs.get(k) for k in ("value", "threshold", "comparison", "unit"))
+    if isinstance(value, float | int) and isinstance(threshold, float | int) and op and unit is not None:
+        shown_op = op if record.outcome is Outcome.PASS else NEGATIONS[str(op)]
+        detail = (
+            f"{format_value(float(value), str(unit))} {shown_op} "
+            f"{format_value(float(threshold), str(unit))}"
+        )
+        margin = obs.get("margin")
+        if isinstance(margin, float | int):
+            detail += f" (margin {format_value(float(margin), str(unit))})"
+        if record.outcome is Outcome.FAIL:
+            detail += f" - {record.message}"
+    else:
+        detail = record.message
+    return (f"{head}: {detail}" if detail else head), colour
+
+
+def traffic_light(decision: Decision, checks: Sequence[CheckRecord]) -> tuple[str, str]:
+    """``GATE: NO-GO (exit 2) - 2 critical checks failed: schema failure rate, VRAM headroom gpu=1``."""
+    verdict = decision.verdict
+    head = f"GATE: {verdict.value} (exit {decision.exit_code}) [{LIGHTS[verdict]}]"
+    deciding = [c for c in checks if effect_of(c.outcome, c.severity) is verdict]
+    if verdict is Verdict.GO or not deciding or decision.reason in REASON_TEXT:
+        why = REASON_TEXT.get(decision.reason, decision.reason)
+        if verdict is not Verdict.GO and deciding:
+            why += ": " + ", ".join(check_label(c) for c in deciding)
+        return f"{head} - {why}", COLOURS[verdict]
+    severity = Severity.CRITICAL if verdict is Verdict.NO_GO else Severity.WARNING
+    count = len(deciding)
+    noun = "check" if count == 1 else "checks"
+    states = sorted({c.outcome.value.replace("_", " ") for c in deciding})
+    verb = "failed" if states == ["fail"] else "/".join(states)
+    names = ", ".join(check_label(c) for c in deciding)
+    return f"{head} - {count} {severity.value} {noun} {verb}: {names}", COLOURS[verdict]
+
+
+def github_summary(decision: Decision, checks: Sequence[CheckRecord], evaluated_at: str) -> str:
+    """A Markdown table for ``$GITHUB_STEP_SUMMARY``."""
+    light = {"GO": "🟢", "WARNING": "🟡", "NO-GO": "🔴"}[decision.verdict.value]
+    lines = [
+        f"## {light} Deployment gate: {decision.verdict.value} (exit {decision.exit_code})",
+        "",
+        f"Reason: `{decision.reason}` · evaluated at {evaluated_at}",
+        "",
+        "| check | severity | outcome | value | threshold | message |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in checks:
+        obs = c.observation or {}
+        value, threshold, unit = obs.get("value"), obs.get("threshold"), str(obs.get("unit") or "")
+        shown = format_value(float(value), unit) if isinstance(value, float | int) else ""
+        limit = (
+            f"{obs.get('comparison')} {format_value(float(threshold), unit)}"
+            if isinstance(threshold, float | int) else ""
+        )
+        message = (c.not_applicable_reason or c.message).replace("|", "\\|").replace("\n", " ")
+        lines.append(
+            f"| {c.title} | {c.severity.value} | {c.outcome.value} | {shown} | {limit} | {message} |"
+        )
+    return "\n".join(lines) + "\n"
