@@ -42,9 +42,9 @@ CUSTOM_ENABLED = "enabled"
 class GateSection:
     """``[gate]``: settings that apply to every query."""
 
-    label_selector: dict[str, str] = field(metadata=rules(
-        key_pattern=LABEL_NAME_PATTERN, pattern_help="a label name like namespace"
-    ))
+    label_selector: dict[str, str] = field(
+        metadata=rules(key_pattern=LABEL_NAME_PATTERN, pattern_help="a label name like namespace")
+    )
 
 
 @dataclass(frozen=True)
@@ -196,39 +196,70 @@ def _check_consistency(parsed: ConfigFile, where: str) -> None:
         try:
             Template(query).substitute(selector="")
         except (KeyError, ValueError) as exc:
-            fail(where, f"checks.{name}.query", f"bad placeholder ({exc})",
-                 "use only ${selector} (the [gate] label selector) and write $$ for a literal $")
+            fail(
+                where,
+                f"checks.{name}.query",
+                f"bad placeholder ({exc})",
+                "use only ${selector} (the [gate] label selector) and write $$ for a literal $",
+            )
     try:
         re.compile(parsed.checks.api_5xx_rate.error_status_regex)
     except re.error as exc:
-        fail(where, "checks.api_5xx_rate.error_status_regex", f"not a valid regex ({exc})",
-             'write a regex like "5.."')
+        fail(
+            where,
+            "checks.api_5xx_rate.error_status_regex",
+            f"not a valid regex ({exc})",
+            'write a regex like "5.."',
+        )
     sustained = parsed.checks.creative_p95_sustained
     if sustained.inner_window_seconds > sustained.sustained_seconds:
-        fail(where, "checks.creative_p95_sustained.inner_window_seconds",
-             "is longer than sustained_seconds", "make it shorter (e.g. 60 for a 300 s window)")
+        fail(
+            where,
+            "checks.creative_p95_sustained.inner_window_seconds",
+            "is longer than sustained_seconds",
+            "make it shorter (e.g. 60 for a 300 s window)",
+        )
     if sustained.step_seconds > sustained.sustained_seconds:
-        fail(where, "checks.creative_p95_sustained.step_seconds",
-             "is longer than sustained_seconds", "make it shorter (e.g. 30)")
+        fail(
+            where,
+            "checks.creative_p95_sustained.step_seconds",
+            "is longer than sustained_seconds",
+            "make it shorter (e.g. 30)",
+        )
     critical = parsed.checks.vram_headroom.min_free_ratio
     if parsed.checks.vram_headroom_margin.min_free_ratio < critical:
-        fail(where, "checks.vram_headroom_margin.min_free_ratio",
-             f"is below checks.vram_headroom.min_free_ratio ({critical:g})",
-             "the warning line must be at or above the NO-GO line (e.g. 0.25 vs 0.20)")
+        fail(
+            where,
+            "checks.vram_headroom_margin.min_free_ratio",
+            f"is below checks.vram_headroom.min_free_ratio ({critical:g})",
+            "the warning line must be at or above the NO-GO line (e.g. 0.25 vs 0.20)",
+        )
 
 
 def _custom(table: object, where: str) -> dict[str, dict[str, Any]]:
     if not isinstance(table, dict):
-        fail(where, "custom", f"expected a table, got {toml_type(table)}",
-             "write one [custom.<check>] table per custom check")
+        fail(
+            where,
+            "custom",
+            f"expected a table, got {toml_type(table)}",
+            "write one [custom.<check>] table per custom check",
+        )
     result: dict[str, dict[str, Any]] = {}
     for name, section in table.items():
         if not isinstance(section, dict):
-            fail(where, f"custom.{name}", f"expected a table, got {toml_type(section)}",
-                 f"write it as [custom.{name}]")
+            fail(
+                where,
+                f"custom.{name}",
+                f"expected a table, got {toml_type(section)}",
+                f"write it as [custom.{name}]",
+            )
         enabled = section.get(CUSTOM_ENABLED, True)
         if not isinstance(enabled, bool):
-            fail(where, f"custom.{name}.enabled", f"expected true or false, got "
-                 f"{toml_type(enabled)}", "write true or false (no quotes)")
+            fail(
+                where,
+                f"custom.{name}.enabled",
+                f"expected true or false, got {toml_type(enabled)}",
+                "write true or false (no quotes)",
+            )
         result[name] = dict(section)
     return result

@@ -72,16 +72,24 @@ def build(cls: type[Any], table: object, where: str, prefix: str) -> Any:
     allowed = [f.name for f in fields(cls)]
     for key in table:
         if key not in allowed:
-            fail(where, _join(prefix, key), "unknown key",
-                 f"allowed keys here are: {', '.join(sorted(allowed))}")
+            fail(
+                where,
+                _join(prefix, key),
+                "unknown key",
+                f"allowed keys here are: {', '.join(sorted(allowed))}",
+            )
     values: dict[str, Any] = {}
     for f in fields(cls):
         key = _join(prefix, f.name)
         kind = hints[f.name]
         if f.name not in table:
             what = "table" if is_dataclass(kind) else "key"
-            fail(where, key, f"missing {what}",
-                 "add it (see gate_checks/gate.toml for the documented default)")
+            fail(
+                where,
+                key,
+                f"missing {what}",
+                "add it (see gate_checks/gate.toml for the documented default)",
+            )
         if isinstance(kind, type) and is_dataclass(kind):
             values[f.name] = build(kind, table[f.name], where, key)
         else:
@@ -93,8 +101,12 @@ def _value(kind: Any, value: object, limits: Spec | None, where: str, key: str) 
     origin = get_origin(kind)
     if origin is tuple:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            fail(where, key, f"expected an array of strings, got {toml_type(value)}",
-                 'write it like ["a", "b"]')
+            fail(
+                where,
+                key,
+                f"expected an array of strings, got {toml_type(value)}",
+                'write it like ["a", "b"]',
+            )
         items = tuple(value)
         for item in items:
             _check_spec(item, limits, where, key)
@@ -104,8 +116,12 @@ def _value(kind: Any, value: object, limits: Spec | None, where: str, key: str) 
     if origin is dict:
         value_kind = get_args(kind)[1]
         if not isinstance(value, dict):
-            fail(where, key, f"expected a table, got {toml_type(value)}",
-                 "write it like { fast = 1.0 }")
+            fail(
+                where,
+                key,
+                f"expected a table, got {toml_type(value)}",
+                "write it like { fast = 1.0 }",
+            )
         result = {k: _scalar(value_kind, v, where, f"{key}.{k}") for k, v in value.items()}
         _check_table_keys(result, limits, where, key)
         return result
@@ -117,18 +133,30 @@ def _value(kind: Any, value: object, limits: Spec | None, where: str, key: str) 
 def _scalar(kind: Any, value: object, where: str, key: str) -> Any:
     if kind is bool:
         if not isinstance(value, bool):
-            fail(where, key, f"expected true or false, got {toml_type(value)}",
-                 "write true or false (no quotes)")
+            fail(
+                where,
+                key,
+                f"expected true or false, got {toml_type(value)}",
+                "write true or false (no quotes)",
+            )
         return value
     if kind is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            fail(where, key, f"expected a whole number, got {toml_type(value)}",
-                 "write an integer without quotes, e.g. 300")
+            fail(
+                where,
+                key,
+                f"expected a whole number, got {toml_type(value)}",
+                "write an integer without quotes, e.g. 300",
+            )
         return value
     if kind is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            fail(where, key, f"expected a number, got {toml_type(value)}",
-                 "write a plain number without quotes or units, e.g. 0.005")
+            fail(
+                where,
+                key,
+                f"expected a number, got {toml_type(value)}",
+                "write a plain number without quotes or units, e.g. 0.005",
+            )
         return float(value)
     if not isinstance(value, str):
         fail(where, key, f"expected a string, got {toml_type(value)}", 'write it in "quotes"')
@@ -143,8 +171,9 @@ def _check_spec(value: Any, limits: Spec | None, where: str, key: str) -> None:
             shape = limits.pattern_help
             fail(where, key, f"{value!r} is not {shape}", f"use {shape}")
         if limits.choices and value not in limits.choices:
-            fail(where, key, f"{value!r} is not allowed",
-                 f"use one of: {', '.join(limits.choices)}")
+            fail(
+                where, key, f"{value!r} is not allowed", f"use one of: {', '.join(limits.choices)}"
+            )
         if limits.nonempty and not value.strip():
             fail(where, key, "is empty", "give a value")
         return
@@ -158,11 +187,19 @@ def _check_table_keys(table: dict[str, Any], limits: Spec | None, where: str, ke
         return
     for name, item in table.items():
         if limits.keys and name not in limits.keys:
-            fail(where, f"{key}.{name}", "unknown key",
-                 f"allowed keys here are: {', '.join(limits.keys)}")
+            fail(
+                where,
+                f"{key}.{name}",
+                "unknown key",
+                f"allowed keys here are: {', '.join(limits.keys)}",
+            )
         if limits.key_pattern is not None and not re.fullmatch(limits.key_pattern, name):
-            fail(where, f"{key}.{name}", f"{name!r} is not {limits.pattern_help}",
-                 f"use {limits.pattern_help}")
+            fail(
+                where,
+                f"{key}.{name}",
+                f"{name!r} is not {limits.pattern_help}",
+                f"use {limits.pattern_help}",
+            )
         _check_spec(item, limits, where, f"{key}.{name}")
     for name in limits.keys:
         if name not in table:
@@ -175,8 +212,14 @@ def _join(prefix: str, key: str) -> str:
 
 def toml_type(value: object) -> str:
     """``a string 'x'``, ``an array``: how a value found in the file is named in messages."""
-    names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string",
-             list: "an array", dict: "a table"}
+    names = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a float",
+        str: "a string",
+        list: "an array",
+        dict: "a table",
+    }
     shown = repr(value) if isinstance(value, str | int | float) else ""
     kind = names.get(type(value), type(value).__name__)
     return f"{kind} {shown}".rstrip()

@@ -207,9 +207,7 @@ def test_wrong_type_names_expected_and_found(
     ],
     ids=["ratio-over-1", "zero-window", "too-few-points", "negative-loss", "nan"],
 )
-def test_out_of_bounds_value_is_rejected(
-    tmp_path: Path, old: str, new: str, expected: str
-) -> None:
+def test_out_of_bounds_value_is_rejected(tmp_path: Path, old: str, new: str, expected: str) -> None:
     """Numbers outside their bounds are rejected with the allowed range."""
     assert expected in error_of(tmp_path, old, new)
 
@@ -273,7 +271,7 @@ def test_inner_window_longer_than_sustained_window_is_rejected(tmp_path: Path) -
 
 def test_unknown_placeholder_in_resource_query_is_rejected(tmp_path: Path) -> None:
     """Resource queries may use ${selector} only."""
-    message = error_of(tmp_path, "{${selector}resource=\"cpu\"}", "{${namespace}resource=\"cpu\"}")
+    message = error_of(tmp_path, '{${selector}resource="cpu"}', '{${namespace}resource="cpu"}')
     assert "checks.cpu_usage.query: bad placeholder" in message
 
 
@@ -315,7 +313,7 @@ def test_disabled_check_reason_names_the_file_and_key(tmp_path: Path) -> None:
 
 def test_without_serving_the_smoke_checks_are_not_applicable(tmp_path: Path) -> None:
     """An empty component list makes the serving checks not applicable."""
-    config = load_variant(tmp_path, 'components = ["serving", "worker-rl"]', 'components = []')
+    config = load_variant(tmp_path, 'components = ["serving", "worker-rl"]', "components = []")
     assert config.check_enablement("serving_health") == (
         "component serving is not deployed ([deployment] components)"
     )
