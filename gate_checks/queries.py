@@ -1,0 +1,162 @@
+"""The metric questions of the default gate, built from the config (pure; no I/O).
+
+Checks and the prefetch plan (``pytest_gate_plan`` in ``conftest.py``) build their queries here, so
+the plan lists exactly what the checks ask and the session cache answers each once.
+"""
+
+from __future__ import annotations
+
+import re
+from string import Template
+
+from pytest_gate.checkconfig import ResourceUsage
+from pytest_gate.config import GateConfig
+from pytest_gate.query import (
+    AvgOverTime,
+    Gauge,
+    Matcher,
+    Quantile,
+    Query,
+    RangeSeries,
+    Ratio,
+    RawPromQL,
+    Selector,
+    SustainedQuantile,
+)
+
+P95 = 0.95
+LATENCY_MODES = ("fast", "balanced", "creative")
+CACHED_MODES = ("fast", "balanced")
+CREATIVE = "creative"
+TARGET_UP = 1.0
+UP_METRIC = "up"
+MODE = "mode"
+STATUS = "status"
+ALGORITHM = "algorithm"
+LOSS_TYPE = "loss_type"
+REWARD_WINDOW = "window"
+JOB = "job"
+
+
+def one_of(label: str, values: tuple[str, ...]) -> Matcher:
+    """``label="v"`` for one value, ``label=~"v1|v2"`` for several (values matched literally)."""
+    if len(values) == 1:
+        return Matcher(label, "=", values[0])
+    return Matcher(label, "=~", "|".join(re.escape(v) for v in values))
+
+
+def api_5xx_rate(config: GateConfig) -> Ratio:
+    """5xx responses / all responses over the window."""
+    check = config.checks.api_5xx_rate
+    requests = Selector(config.metrics.http_requests)
+    errors = requests.where(STATUS, "=~", check.error_status_regex)
+    return Ratio(errors, requests, check.window_seconds)
+
+
+def schema_failure_rate(config: GateConfig) -> Ratio:
+    """Schema repairs / briefs over the window (an absent repair counter is a real 0)."""
+    check = config.checks.schema_failure_rate
+    fixes = Selector(config.metrics.schema_fixes)
+    return Ratio(fixes, Selector(config.metrics.briefs), check.window_seconds)
+
+
+def p95_latency(config: GateConfig, mode: str) -> Quantile:
+    """p95 brief latency of one mode over the window."""
+    latency = Selector.of(config.metrics.brief_latency, **{MODE: mode})
+    return Quantile(latency, P95, config.checks.p95_latency.window_seconds)
+
+
+def creative_p95_sustained(config: GateConfig) -> SustainedQuantile:
+    """The lowest creative p95 of the short windows across the sustained window."""
+    check = config.checks.creative_p95_sustained
+    latency = Selector.of(config.metrics.brief_latency, **{MODE: CREATIVE})
+    return SustainedQuantile(
+        latency,
+        P95,
+        inner_seconds=check.inner_window_seconds,
+        outer_seconds=check.sustained_seconds,
+        step_seconds=check.step_seconds,
+    )
+
+
+def rl_loss(config: GateConfig, loss_types: tuple[str, ...]) -> Selector:
+    """The RL loss series of the given loss types (every algorithm)."""
+    return Selector(config.metrics.rl_loss, (one_of(LOSS_TYPE, loss_types),))
+
+
+def rl_loss_now(config: GateConfig, loss_types: tuple[str, ...]) -> Gauge:
+    """Every RL loss series' current value."""
+    return Gauge(rl_loss(config, loss_types))
+
+
+def rl_loss_baseline(config: GateConfig) -> AvgOverTime:
+    """Every RL loss series' average over the baseline window."""
+    check = config.checks.rl_loss_vs_baseline
+    return AvgOverTime(rl_loss(config, check.loss_types), check.baseline_window_seconds)
+
+
+def rl_reward_range(config: GateConfig) -> RangeSeries:
+    """The reward moving average of every algorithm over the trend window."""
+    check = config.checks.rl_reward_trend
+    reward = Selector.of(config.metrics.rl_reward, **{REWARD_WINDOW: check.reward_ma_window})
+    return RangeSeries(reward, check.window_seconds, check.step_seconds)
+
+
+def cache_hit_rate(config: GateConfig, mode: str) -> Ratio:
+    """hits / (hits + misses) of one mode over the window.
+
+    The denominator selects both counters by name (``{__name__=~"hits|misses"}``), so their sum
+    is the number of lookups.
+    """
+    names = config.metrics
+    mode_matcher = Matcher(MODE, "=", mode)
+    hits = Selector(names.cache_hits, (mode_matcher,))
+    lookups = Selector(
+        "", (one_of("__name__", (names.cache_hits, names.cache_misses)), mode_matcher)
+    )
+    return Ratio(hits, lookups, config.checks.cache_hit_rate.window_seconds)
+
+
+def resource_usage(check: ResourceUsage, config: GateConfig) -> RawPromQL:
+    """The configured usage / limit PromQL with ``${selector}`` filled in."""
+    selector = "".join(f'{m.label}="{_escaped(m.value)}",' for m in config.label_matchers)
+    return RawPromQL(" ".join(Template(check.query).substitute(selector=selector).split()))
+
+
+def scrape_targets(config: GateConfig) -> Gauge:
+    """``up`` of every target of the gated jobs."""
+    jobs = config.checks.scrape_targets_up.jobs
+    return Gauge(Selector(UP_METRIC, (one_of(JOB, jobs),)))
+
+
+def plan(config: GateConfig) -> list[Query]:
+    """Every query the enabled, applicable checks will ask (GPU queries are the GPU snapshot's)."""
+    wanted: dict[str, list[Query]] = {
+        "api_5xx_rate": [api_5xx_rate(config)],
+        "schema_failure_rate": [schema_failure_rate(config)],
+        "p95_latency": [p95_latency(config, mode) for mode in LATENCY_MODES],
+        "creative_p95_sustained": [
+            p95_latency(config, CREATIVE),
+            creative_p95_sustained(config),
+        ],
+        "rl_loss_ceiling": [rl_loss_now(config, config.checks.rl_loss_ceiling.loss_types)],
+        "rl_loss_vs_baseline": [
+            rl_loss_now(config, config.checks.rl_loss_vs_baseline.loss_types),
+            rl_loss_baseline(config),
+        ],
+        "rl_reward_trend": [rl_reward_range(config)],
+        "cache_hit_rate": [cache_hit_rate(config, mode) for mode in CACHED_MODES],
+        "cpu_usage": [resource_usage(config.checks.cpu_usage, config)],
+        "memory_usage": [resource_usage(config.checks.memory_usage, config)],
+        "scrape_targets_up": [scrape_targets(config)],
+    }
+    return [
+        query
+        for name, queries in wanted.items()
+        if config.check_enablement(name) is None
+        for query in queries
+    ]
+
+
+def _escaped(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')
