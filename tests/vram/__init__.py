@@ -1,0 +1,1 @@
+"""Tests of the gate-vram command, its planner and its exporter."""
