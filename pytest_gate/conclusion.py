@@ -18,6 +18,7 @@ from pytest_gate.decision import (
     Verdict,
     decide,
 )
+from pytest_gate.options import report_path
 from pytest_gate.report import CheckRecord, ReportWriteError, build_report, iso_utc, write_report
 from pytest_gate.session import GateSession, describe_source, file_sha256
 from pytest_gate.terminal import check_line, github_summary, traffic_light
@@ -50,7 +51,9 @@ def selection_complete(config: pytest.Config) -> bool:
     return not partial
 
 
-def session_states(session: pytest.Session, state: GateSession, exitstatus: int) -> list[SessionState]:
+def session_states(
+    session: pytest.Session, state: GateSession, exitstatus: int
+) -> list[SessionState]:
     """Every session-level state of this run, from hooks, exit status and check records."""
     states = list(state.states)
     mapped = EXIT_STATES.get(pytest.ExitCode(exitstatus)) if exitstatus in (2, 3, 4) else None
@@ -94,23 +97,32 @@ def conclude(session: pytest.Session, state: GateSession, exitstatus: int) -> No
         complete=complete,
         evaluated_at=options.at if options else time.time(),
         source=describe_source(options) if options else {"kind": "none", "url": None},
-        config={"path": str(state.config_path) if state.config_path else None,
-                "sha256": file_sha256(state.config_path) if state.config_path else None},
-        selection={"deselected": list(state.deselected),
-                   "not_applicable": [c.id for c in checks if c.outcome is Outcome.NOT_APPLICABLE]},
+        config={
+            "path": str(state.config_path) if state.config_path else None,
+            "sha256": file_sha256(state.config_path) if state.config_path else None,
+        },
+        selection={
+            "deselected": list(state.deselected),
+            "not_applicable": [c.id for c in checks if c.outcome is Outcome.NOT_APPLICABLE],
+        },
         plugin_version=__version__,
         duration_s=time.monotonic() - state.started,
         messages=state.messages,
     )
-    if options is not None and options.report is not None:
+    target = options.report if options is not None else report_path(config)
+    if target is not None:
         try:
-            write_report(options.report, report)
+            write_report(target, report)
         except ReportWriteError as exc:
             state.fail(SessionState.REPORT_ERROR, str(exc))
             states.append(SessionState.REPORT_ERROR)
             decision = decide_now()
-            report.update(verdict=decision.verdict.value, exit_code=decision.exit_code,
-                          reason=decision.reason, messages=list(state.messages))
+            report.update(
+                verdict=decision.verdict.value,
+                exit_code=decision.exit_code,
+                reason=decision.reason,
+                messages=list(state.messages),
+            )
     _github_summary(state, decision, checks, report["evaluated_at"])
     state.decision = decision
     state.report_dict = report
@@ -122,8 +134,11 @@ def _push(
 ) -> None:
     from pytest_gate.push import PushError, push_gate_status
 
-    rows = [(check_key(c), c.severity.value, c.outcome is Outcome.PASS) for c in checks
-            if c.outcome is not Outcome.NOT_APPLICABLE]
+    rows = [
+        (check_key(c), c.severity.value, c.outcome is Outcome.PASS)
+        for c in checks
+        if c.outcome is not Outcome.NOT_APPLICABLE
+    ]
     try:
         push_gate_status(url, environment, verdict.value, rows, timeout_seconds=5.0)
     except PushError as exc:

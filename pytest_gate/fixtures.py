@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from pytest_gate.gpusource import GpuSnapshot
     from pytest_gate.snapshot import MetricSnapshot
 
-NO_CONFIG = "no gate config loaded ({path}); pass --gate-config PATH or create gate_checks/gate.toml"
+NO_CONFIG = (
+    "no gate config loaded ({path}); pass --gate-config PATH or create gate_checks/gate.toml"
+)
 NO_SERVING_URL = (
     "no serving URL: the smoke checks need the deployed service; pass --serving-url URL "
     "(or set GATE_SERVING_URL)"
@@ -70,8 +72,9 @@ def metrics(pytestconfig: pytest.Config, gate_options: GateOptions) -> Iterator[
     except SourceConfigError as exc:
         raise GateDataError(str(exc)) from None
     if gate_cfg is not None:
-        planned = [q for batch in pytestconfig.hook.pytest_gate_plan(gate_config=gate_cfg)
-                   for q in batch]
+        planned = [
+            q for batch in pytestconfig.hook.pytest_gate_plan(gate_config=gate_cfg) for q in batch
+        ]
         snapshot.prefetch(planned)
     try:
         yield snapshot

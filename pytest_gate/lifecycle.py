@@ -16,7 +16,9 @@ if TYPE_CHECKING:
     from pytest_gate.config import GateConfig
 
 BOTH_MARKERS = "{nodeid} is marked both critical and warning; keep exactly one severity marker"
-CONFIG_NOT_FOUND = "gate config {path} does not exist; pass --gate-config PATH with an existing file"
+CONFIG_NOT_FOUND = (
+    "gate config {path} does not exist; pass --gate-config PATH with an existing file"
+)
 RECORD_WITH_XDIST = "--gate-record cannot be combined with xdist workers (-n); record without -n"
 CHECK_PREFIX = "test_"
 
@@ -24,7 +26,7 @@ CHECK_PREFIX = "test_"
 def enter_gate_mode(config: pytest.Config, state: GateSession) -> None:
     """Switch gate mode on: fail-safe timeout method, terse tracebacks, config, T of a replay."""
     state.gate_mode = True
-    if hasattr(signal, "SIGALRM") and config.pluginmanager.hasplugin("timeout"):
+    if hasattr(signal, "SIGALRM") and hasattr(config.option, "timeout_method"):
         # pytest-timeout's thread method calls os._exit() and would lose the verdict and report.
         config.option.timeout_method = "signal"
     if getattr(config.option, "tbstyle", None) == "auto":
@@ -58,8 +60,6 @@ def time_from_recording(state: GateSession, options: GateOptions) -> GateOptions
 
 def load_gate_config(state: GateSession) -> GateConfig | None:
     """Load the gate config; an explicit but missing or invalid file is a config error."""
-    from pytest_gate.config import ConfigError, load_config
-
     path = state.config_path
     if path is None:
         return None
@@ -68,6 +68,8 @@ def load_gate_config(state: GateSession) -> GateConfig | None:
         if explicit:
             state.fail(SessionState.CONFIG_ERROR, CONFIG_NOT_FOUND.format(path=path))
         return None
+    from pytest_gate.config import ConfigError, load_config
+
     try:
         return load_config(path)
     except ConfigError as exc:

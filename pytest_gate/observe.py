@@ -81,7 +81,9 @@ def margin_of(value: float, op: str, threshold: float) -> float:
     return -abs(value - threshold)
 
 
-def _series_dicts(series: tuple[SeriesValue, ...], op: str, threshold: float) -> list[dict[str, Any]]:
+def _series_dicts(
+    series: tuple[SeriesValue, ...], op: str, threshold: float
+) -> list[dict[str, Any]]:
     return [
         {
             "labels": s.label_map,

@@ -35,47 +35,103 @@ class OptionSpec:
 
 
 OPTION_SPECS = (
-    OptionSpec("--prometheus-url", "gate_prometheus_url",
-               "Prometheus base URL to query (the metric source).",
-               ini="gate_prometheus_url", env="GATE_PROMETHEUS_URL"),
-    OptionSpec("--metrics-url", "gate_metrics_urls",
-               "Scrape this /metrics URL directly instead of Prometheus (repeatable; lifetime "
-               "counters).", ini="gate_metrics_urls", kind="list"),
+    OptionSpec(
+        "--prometheus-url",
+        "gate_prometheus_url",
+        "Prometheus base URL to query (the metric source).",
+        ini="gate_prometheus_url",
+        env="GATE_PROMETHEUS_URL",
+    ),
+    OptionSpec(
+        "--metrics-url",
+        "gate_metrics_urls",
+        "Scrape this /metrics URL directly instead of Prometheus (repeatable; lifetime counters).",
+        ini="gate_metrics_urls",
+        kind="list",
+    ),
     OptionSpec("--gate-replay", "gate_replay", "Answer every query from a recorded snapshot file."),
-    OptionSpec("--gate-record", "gate_record",
-               "Record every query and its raw answer to this file during the run."),
-    OptionSpec("--gate-time", "gate_time",
-               "Evaluation instant T: RFC 3339 (2026-11-28T07:00:00Z) or unix seconds; "
-               "default now."),
-    OptionSpec("--gate-config", "gate_config",
-               "Gate config TOML (default: gate.toml in the gate-checks directory).",
-               ini="gate_config"),
-    OptionSpec("--gate-report", "gate_report", "Write the JSON gate report to this path.",
-               ini="gate_report"),
-    OptionSpec("--gate-strict", "gate_strict", "Treat WARNING as NO-GO (exit 2).",
-               ini="gate_strict", kind="bool", default="false"),
-    OptionSpec("--gate-require-complete", "gate_require_complete",
-               "A partial selection (-k, -m, node ids) is NO-GO.",
-               ini="gate_require_complete", kind="bool", default="false"),
-    OptionSpec("--gpu-source", "gate_gpu_source",
-               "Where GPU memory comes from: auto (NVML when this machine has NVIDIA GPUs, "
-               "else exporter metrics), nvml, prometheus, none.",
-               ini="gate_gpu_source", env="GATE_GPU_SOURCE", default="auto"),
-    OptionSpec("--serving-url", "gate_serving_url",
-               "Base URL of the serving API, for the smoke checks (-m smoke).",
-               ini="gate_serving_url", env="GATE_SERVING_URL"),
-    OptionSpec("--gate-deadline", "gate_deadline",
-               "Seconds the whole gate may spend on data; past it the gate is NO-GO.",
-               ini="gate_deadline", env="GATE_DEADLINE", default=str(DEFAULT_DEADLINE_SECONDS)),
-    OptionSpec("--gate-pushgateway", "gate_pushgateway",
-               "Push deployment_gate_status and per-check results to this Pushgateway.",
-               ini="gate_pushgateway", env="GATE_PUSHGATEWAY_URL"),
-    OptionSpec("--gate-environment", "gate_environment",
-               "The environment label of pushed gate metrics.",
-               ini="gate_environment", env="GATE_ENVIRONMENT", default=DEFAULT_ENVIRONMENT),
+    OptionSpec(
+        "--gate-record",
+        "gate_record",
+        "Record every query and its raw answer to this file during the run.",
+    ),
+    OptionSpec(
+        "--gate-time",
+        "gate_time",
+        "Evaluation instant T: RFC 3339 (2026-11-28T07:00:00Z) or unix seconds; default now.",
+    ),
+    OptionSpec(
+        "--gate-config",
+        "gate_config",
+        "Gate config TOML (default: gate.toml in the gate-checks directory).",
+        ini="gate_config",
+    ),
+    OptionSpec(
+        "--gate-report",
+        "gate_report",
+        "Write the JSON gate report to this path.",
+        ini="gate_report",
+    ),
+    OptionSpec(
+        "--gate-strict",
+        "gate_strict",
+        "Treat WARNING as NO-GO (exit 2).",
+        ini="gate_strict",
+        kind="bool",
+        default="false",
+    ),
+    OptionSpec(
+        "--gate-require-complete",
+        "gate_require_complete",
+        "A partial selection (-k, -m, node ids) is NO-GO.",
+        ini="gate_require_complete",
+        kind="bool",
+        default="false",
+    ),
+    OptionSpec(
+        "--gpu-source",
+        "gate_gpu_source",
+        "Where GPU memory comes from: auto (NVML when this machine has NVIDIA GPUs, "
+        "else exporter metrics), nvml, prometheus, none.",
+        ini="gate_gpu_source",
+        env="GATE_GPU_SOURCE",
+        default="auto",
+    ),
+    OptionSpec(
+        "--serving-url",
+        "gate_serving_url",
+        "Base URL of the serving API, for the smoke checks (-m smoke).",
+        ini="gate_serving_url",
+        env="GATE_SERVING_URL",
+    ),
+    OptionSpec(
+        "--gate-deadline",
+        "gate_deadline",
+        "Seconds the whole gate may spend on data; past it the gate is NO-GO.",
+        ini="gate_deadline",
+        env="GATE_DEADLINE",
+        default=str(DEFAULT_DEADLINE_SECONDS),
+    ),
+    OptionSpec(
+        "--gate-pushgateway",
+        "gate_pushgateway",
+        "Push deployment_gate_status and per-check results to this Pushgateway.",
+        ini="gate_pushgateway",
+        env="GATE_PUSHGATEWAY_URL",
+    ),
+    OptionSpec(
+        "--gate-environment",
+        "gate_environment",
+        "The environment label of pushed gate metrics.",
+        ini="gate_environment",
+        env="GATE_ENVIRONMENT",
+        default=DEFAULT_ENVIRONMENT,
+    ),
 )
 
-BAD_TIME = "--gate-time {value!r} is neither RFC 3339 nor unix seconds; use e.g. 2026-11-28T07:00:00Z"
+BAD_TIME = (
+    "--gate-time {value!r} is neither RFC 3339 nor unix seconds; use e.g. 2026-11-28T07:00:00Z"
+)
 BAD_DEADLINE = "--gate-deadline {value!r} is not a positive number of seconds; use e.g. 20"
 BAD_GPU_SOURCE = "--gpu-source {value!r} is not one of {choices}; pick one of them"
 BAD_BOOL = "{name} {value!r} is not a boolean; use true or false"
@@ -113,8 +169,13 @@ class GateOptions:
     def explicit(self) -> bool:
         """Whether any option points at a gate run (switches gate mode on)."""
         return bool(
-            self.prometheus_url or self.metrics_urls or self.replay or self.report
-            or self.config or self.serving_url or self.at_given
+            self.prometheus_url
+            or self.metrics_urls
+            or self.replay
+            or self.report
+            or self.config
+            or self.serving_url
+            or self.at_given
         )
 
 
@@ -123,11 +184,13 @@ def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("gate", "deployment gate (pytest-gate)")
     for spec in OPTION_SPECS:
         if spec.kind == "bool":
-            group.addoption(spec.flag, action="store_true", dest=spec.dest, default=None,
-                            help=spec.help)
+            group.addoption(
+                spec.flag, action="store_true", dest=spec.dest, default=None, help=spec.help
+            )
         elif spec.kind == "list":
-            group.addoption(spec.flag, action="append", dest=spec.dest, default=None,
-                            help=spec.help)
+            group.addoption(
+                spec.flag, action="append", dest=spec.dest, default=None, help=spec.help
+            )
         else:
             group.addoption(spec.flag, dest=spec.dest, default=None, help=spec.help)
         if spec.ini:
@@ -187,6 +250,13 @@ def _deadline(value: object) -> float:
     return seconds
 
 
+def report_path(config: pytest.Config, env: Mapping[str, str] | None = None) -> Path | None:
+    """Only ``--gate-report`` (CLI or ini), for writing a report when other options are invalid."""
+    spec = next(s for s in OPTION_SPECS if s.dest == "gate_report")
+    value = _raw(config, spec, os.environ if env is None else env)
+    return Path(str(value)) if value else None
+
+
 def resolve_options(
     config: pytest.Config, env: Mapping[str, str] | None = None, now: float | None = None
 ) -> GateOptions:
@@ -201,13 +271,17 @@ def resolve_options(
     gpu_source = text("gate_gpu_source") or "auto"
     if gpu_source not in GPU_SOURCES:
         raise OptionError(BAD_GPU_SOURCE.format(value=gpu_source, choices=", ".join(GPU_SOURCES)))
-    metrics_urls = tuple(str(u) for u in (raw["gate_metrics_urls"] or ()) if str(u).strip())
+    listed = raw["gate_metrics_urls"]
+    urls = listed if isinstance(listed, list | tuple) else ([listed] if listed else [])
+    metrics_urls = tuple(str(u) for u in urls if str(u).strip())
     sources = [
-        name for name, given in (
+        name
+        for name, given in (
             ("--prometheus-url", text("gate_prometheus_url")),
             ("--metrics-url", metrics_urls),
             ("--gate-replay", text("gate_replay")),
-        ) if given
+        )
+        if given
     ]
     if len(sources) > 1:
         raise OptionError(TWO_SOURCES.format(names=", ".join(sources)))

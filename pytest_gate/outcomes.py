@@ -48,7 +48,10 @@ def exception_message(exc: BaseException | None) -> str:
         return ""
     text = exc.msg if isinstance(exc, pytest.fail.Exception | pytest.skip.Exception) else str(exc)
     text = str(text).strip() or type(exc).__name__
-    if not isinstance(exc, AssertionError | GateNoData | GateDataError | pytest.fail.Exception):
+    plain = (
+        AssertionError | GateNoData | GateDataError | MarkerConflictError | pytest.fail.Exception
+    )
+    if not isinstance(exc, plain):
         text = f"{type(exc).__name__}: {text}"
     return text[:MESSAGE_LIMIT]
 
@@ -61,7 +64,10 @@ def phase_info(
     timed_out = False
     session_state = None
     if hasattr(report, "wasxfail"):
-        outcome, message = Outcome.SKIPPED, f"xfail is not allowed in a gate check: {report.wasxfail}"
+        outcome, message = (
+            Outcome.SKIPPED,
+            f"xfail is not allowed in a gate check: {report.wasxfail}",
+        )
     elif report.passed:
         outcome, message = Outcome.PASS, ""
     elif report.skipped:

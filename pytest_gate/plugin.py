@@ -102,6 +102,14 @@ class GateRun:
             item.user_properties.append((NOT_APPLICABLE_KEY, reason))
             pytest.skip(reason)
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
+        """Run no check when the options or the config are invalid: the run is NO-GO already."""
+        fatal = {SessionState.USAGE_ERROR, SessionState.CONFIG_ERROR}
+        if self.state.gate_mode and fatal & set(self.state.states):
+            return True
+        return None
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]

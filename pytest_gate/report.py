@@ -20,7 +20,9 @@ from typing import Any
 from pytest_gate.decision import Decision, Outcome, Severity, effect_of
 
 SCHEMA_VERSION = 1
-REPORT_WRITE_FAILED = "cannot write the gate report to {path}: {cause}; pick a writable --gate-report path"
+REPORT_WRITE_FAILED = (
+    "cannot write the gate report to {path}: {cause}; pick a writable --gate-report path"
+)
 
 
 @dataclass
@@ -109,7 +111,8 @@ def build_report(
         "checks": [c.to_dict() for c in checks],
         "messages": list(messages),
     }
-    return sanitize(report)
+    clean: dict[str, Any] = sanitize(report)
+    return clean
 
 
 def sanitize(value: Any) -> Any:
@@ -146,4 +149,6 @@ def write_report(path: Path, data: Any) -> None:
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError as exc:
-        raise ReportWriteError(REPORT_WRITE_FAILED.format(path=path, cause=exc.strerror or exc)) from exc
+        raise ReportWriteError(
+            REPORT_WRITE_FAILED.format(path=path, cause=exc.strerror or exc)
+        ) from exc

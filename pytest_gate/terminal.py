@@ -6,7 +6,8 @@ which honours ``NO_COLOR`` and ``--color``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from pytest_gate.decision import Decision, Outcome, Severity, Verdict, effect_of
 from pytest_gate.observe import NEGATIONS, format_value
@@ -34,18 +35,20 @@ def check_label(record: CheckRecord) -> str:
     """Title plus the worst series' labels, e.g. ``VRAM headroom gpu=1``."""
     obs = record.observation or {}
     worst = _worst_series(obs)
-    labels = worst.get("labels", {}) if worst else {}
+    labels = worst.get("labels") if worst else None
+    if not isinstance(labels, dict):
+        labels = {}
     suffix = " " + ",".join(f"{k}={v}" for k, v in sorted(labels.items())) if labels else ""
     return record.title + (suffix if record.outcome is Outcome.FAIL else "")
 
 
-def _worst_series(obs: dict[str, object]) -> dict[str, object] | None:
-    series = obs.get("series")
-    if not isinstance(series, list) or not series:
-        return None
-    failing = [s for s in series if isinstance(s, dict) and s.get("passed") is False]
+def _worst_series(obs: Mapping[str, Any]) -> dict[str, Any] | None:
+    series = [s for s in obs.get("series") or [] if isinstance(s, dict)]
+    failing = [s for s in series if s.get("passed") is False]
     pool = failing or series
-    return min(pool, key=lambda s: s.get("margin") if isinstance(s.get("margin"), float) else 0.0)
+    if not pool:
+        return None
+    return min(pool, key=lambda s: s["margin"] if isinstance(s.get("margin"), float) else 0.0)
 
 
 def check_line(record: CheckRecord) -> tuple[str, str | None]:
@@ -55,7 +58,12 @@ def check_line(record: CheckRecord) -> tuple[str, str | None]:
     colour = COLOURS[effect] if effect else None
     head = f"{record.outcome.value.upper():<14} {record.severity.value:<8} {record.title}"
     value, threshold, op, unit = (obs.get(k) for k in ("value", "threshold", "comparison", "unit"))
-    if isinstance(value, float | int) and isinstance(threshold, float | int) and op and unit is not None:
+    if (
+        isinstance(value, float | int)
+        and isinstance(threshold, float | int)
+        and op
+        and unit is not None
+    ):
         shown_op = op if record.outcome is Outcome.PASS else NEGATIONS[str(op)]
         detail = (
             f"{format_value(float(value), str(unit))} {shown_op} "
@@ -107,7 +115,8 @@ def github_summary(decision: Decision, checks: Sequence[CheckRecord], evaluated_
         shown = format_value(float(value), unit) if isinstance(value, float | int) else ""
         limit = (
             f"{obs.get('comparison')} {format_value(float(threshold), unit)}"
-            if isinstance(threshold, float | int) else ""
+            if isinstance(threshold, float | int)
+            else ""
         )
         message = (c.not_applicable_reason or c.message).replace("|", "\\|").replace("\n", " ")
         lines.append(

