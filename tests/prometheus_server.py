@@ -158,8 +158,8 @@ class PrometheusServer:
             backfill(text, data_dir, workdir)
         config: dict[str, Any] = {
             "global": {
-                "scrape_interval": f"{scrape_interval_seconds}s",
-                "evaluation_interval": f"{scrape_interval_seconds}s",
+                "scrape_interval": f"{round(scrape_interval_seconds * 1000)}ms",
+                "evaluation_interval": f"{round(scrape_interval_seconds * 1000)}ms",
             },
             "rule_files": [str(p) for p in rule_files],
             "scrape_configs": [
