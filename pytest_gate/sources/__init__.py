@@ -1,0 +1,1 @@
+"""Metric sources: the Prometheus HTTP API, a ``/metrics`` scrape, and replay of a recording."""

@@ -1,0 +1,140 @@
+"""Compute answers from one ``/metrics`` exposition (pure; no I/O).
+
+Parsing uses ``prometheus_client``'s parsers (text format 0.0.4, or OpenMetrics by content type).
+Label matching follows PromQL (a missing label equals ``""``, regexes are fully anchored), and
+:func:`bucket_quantile` is Prometheus' ``histogram_quantile`` interpolation, applied to the
+lifetime cumulative buckets.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from prometheus_client.openmetrics.parser import (
+    text_string_to_metric_families as openmetrics_families,
+)
+from prometheus_client.parser import text_string_to_metric_families as text_families
+
+from pytest_gate.query import Matcher, Selector
+
+Labels = tuple[tuple[str, str], ...]
+OPENMETRICS_TYPE = "application/openmetrics-text"
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One exposed sample: its full name (``x_total``, ``x_bucket``), labels and value."""
+
+    name: str
+    labels: Labels
+    value: float
+
+
+def parse(text: str, content_type: str, instance: str | None = None) -> list[Sample]:
+    """Every sample of an exposition; ``instance`` (when given) is added as a label.
+
+    Raises ``ValueError`` for a body the parser rejects.
+    """
+    parser = openmetrics_families if OPENMETRICS_TYPE in content_type else text_families
+    samples: list[Sample] = []
+    for family in parser(text):
+        for sample in family.samples:
+            labels = dict(sample.labels)
+            if instance is not None:
+                if "instance" in labels:
+                    labels["exported_instance"] = labels["instance"]
+                labels["instance"] = instance
+            samples.append(Sample(sample.name, tuple(sorted(labels.items())), float(sample.value)))
+    return samples
+
+
+def _matches(labels: dict[str, str], matcher: Matcher) -> bool:
+    value = labels.get(matcher.label, "")
+    if matcher.op == "=":
+        return value == matcher.value
+    if matcher.op == "!=":
+        return value != matcher.value
+    found = re.fullmatch(matcher.value, value) is not None
+    return found if matcher.op == "=~" else not found
+
+
+def select(samples: Iterable[Sample], selector: Selector, suffix: str = "") -> list[Sample]:
+    """The samples named ``selector.metric + suffix`` whose labels satisfy every matcher."""
+    name = selector.metric + suffix
+    return [
+        s
+        for s in samples
+        if s.name == name and all(_matches(dict(s.labels), m) for m in selector.matchers)
+    ]
+
+
+def group_key(labels: Labels, by: tuple[str, ...]) -> Labels:
+    """The ``by`` labels of a series (like ``sum by``), dropping absent ones."""
+    mapping = dict(labels)
+    return tuple(sorted((k, mapping[k]) for k in by if k in mapping))
+
+
+def sum_by(samples: Iterable[Sample], by: tuple[str, ...]) -> dict[Labels, float]:
+    """``sum by (<by>) (samples)``."""
+    sums: dict[Labels, float] = defaultdict(float)
+    for sample in samples:
+        sums[group_key(sample.labels, by)] += sample.value
+    return dict(sums)
+
+
+def bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
+    """Prometheus' ``histogram_quantile`` over ``(upper_bound, cumulative_count)`` buckets."""
+    if math.isnan(q):
+        return math.nan
+    if q < 0:
+        return -math.inf
+    if q > 1:
+        return math.inf
+    merged: dict[float, float] = defaultdict(float)
+    for bound, count in buckets:
+        merged[bound] += count
+    ordered = sorted(merged.items())
+    if not ordered or not math.isinf(ordered[-1][0]) or len(ordered) < 2:
+        return math.nan
+    monotonic: list[tuple[float, float]] = []
+    highest = -math.inf
+    for bound, count in ordered:
+        highest = max(highest, count)
+        monotonic.append((bound, highest))
+    observations = monotonic[-1][1]
+    if observations == 0:
+        return math.nan
+    rank = q * observations
+    b = next((i for i, (_, c) in enumerate(monotonic[:-1]) if c >= rank), len(monotonic) - 1)
+    if b == len(monotonic) - 1:
+        return monotonic[-2][0]
+    if b == 0 and monotonic[0][0] <= 0:
+        return monotonic[0][0]
+    start, end, count = 0.0, monotonic[b][0], monotonic[b][1]
+    if b > 0:
+        start = monotonic[b - 1][0]
+        count -= monotonic[b - 1][1]
+        rank -= monotonic[b - 1][1]
+    return start + (end - start) * (rank / count)
+
+
+def histogram_quantiles(
+    buckets: Iterable[Sample], q: float, by: tuple[str, ...]
+) -> tuple[dict[Labels, float], dict[Labels, float]]:
+    """Quantile and observation count (the ``+Inf`` bucket) per ``by`` group of bucket samples."""
+    grouped: dict[Labels, list[tuple[float, float]]] = defaultdict(list)
+    for sample in buckets:
+        labels = dict(sample.labels)
+        if "le" not in labels:
+            continue
+        grouped[group_key(sample.labels, by)].append((float(labels["le"]), sample.value))
+    values = {key: bucket_quantile(q, points) for key, points in grouped.items()}
+    counts = {
+        key: sum(count for bound, count in points if math.isinf(bound))
+        for key, points in grouped.items()
+    }
+    return values, counts

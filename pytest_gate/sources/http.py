@@ -1,0 +1,313 @@
+"""HTTP transport for the sources: one ``requests.Session``, the gate's deadline, auth from env.
+
+Every call takes its timeout from the shared :class:`~pytest_gate.deadline.Deadline` and reads the
+body in chunks, checking the deadline between them, so a slow or dripping server cannot outlast it.
+Transport errors (connection refused, reset, dropped) are retried a bounded number of times inside
+the deadline; an HTTP status or a body is never retried. Credentials (from the URL or the
+environment) are sent as headers and scrubbed from every message and every reported URL.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import ssl
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase, HTTPBasicAuth
+from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
+
+from pytest_gate.deadline import Deadline, DeadlineExceeded
+from pytest_gate.session import redact_url
+from pytest_gate.sources.base import SourceConfigError
+
+TOKEN_ENV = "GATE_PROMETHEUS_TOKEN"
+USER_ENV = "GATE_PROMETHEUS_USER"
+PASSWORD_ENV = "GATE_PROMETHEUS_PASSWORD"
+CA_BUNDLE_ENV = "GATE_PROMETHEUS_CA_BUNDLE"
+TRANSPORT_RETRIES = 2
+RETRY_BACKOFF_SECONDS = 0.1
+MAX_BODY_BYTES = 64 * 1024 * 1024
+CHUNK_BYTES = 64 * 1024
+POOL_SIZE = 32
+
+
+class TransportError(Exception):
+    """The request got no HTTP response: the message is a short, credential-free cause."""
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """A complete HTTP response: status, reason, content type and body."""
+
+    status: int
+    reason: str
+    content_type: str
+    body: bytes
+
+
+class _Bearer(AuthBase):
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        return request
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A base URL split into its credential-free form and the credentials it carried."""
+
+    url: str
+    user: str | None
+    password: str | None
+
+    @classmethod
+    def parse(cls, url: str, option: str) -> Endpoint:
+        """Split ``http(s)://user:pass@host:port/path``; raises :class:`SourceConfigError`."""
+        fix = "give e.g. http://prometheus:9090"
+        try:
+            parts = urlsplit(url.strip())
+            clean = redact_url(url.strip()).rstrip("/")
+        except ValueError as error:  # e.g. a port that is not a number
+            raise SourceConfigError(f"{option} is not a valid URL ({error}); {fix}") from error
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SourceConfigError(f"{option} {clean!r} is not an http(s) URL; {fix}")
+        user = unquote(parts.username) if parts.username else None
+        password = unquote(parts.password) if parts.password else None
+        return cls(clean, user, password)
+
+
+def _auth_from_env(
+    endpoint: Endpoint, env: Mapping[str, str]
+) -> tuple[AuthBase | None, tuple[str, ...]]:
+    token = env.get(TOKEN_ENV) or None
+    user = env.get(USER_ENV) or None
+    password = env.get(PASSWORD_ENV) or None
+    if (user is None) != (password is None):
+        raise SourceConfigError(
+            f"only one of {USER_ENV} and {PASSWORD_ENV} is set; set both for basic auth, or neither"
+        )
+    if user is not None and endpoint.user is not None:
+        raise SourceConfigError(
+            f"credentials are given both in the URL and in {USER_ENV}; keep only one of them"
+        )
+    user, password = (user, password) if user is not None else (endpoint.user, endpoint.password)
+    if token is not None and user is not None:
+        raise SourceConfigError(
+            f"both a bearer token ({TOKEN_ENV}) and basic auth are set; keep only one of them"
+        )
+    if token is not None:
+        return _Bearer(token), (token,)
+    if user is not None:
+        return HTTPBasicAuth(user, password or ""), tuple(s for s in (user, password) if s)
+    return None, ()
+
+
+def _verify_from_env(env: Mapping[str, str]) -> bool | str:
+    bundle = env.get(CA_BUNDLE_ENV)
+    if not bundle:
+        return True
+    if not Path(bundle).is_file():
+        raise SourceConfigError(
+            f"{CA_BUNDLE_ENV}={bundle!r} is not a readable file; point it at your CA's PEM file"
+        )
+    return bundle
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    todo: list[BaseException] = [error]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        todo.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+        todo.extend(a for a in current.args if isinstance(a, BaseException))
+        reason = getattr(current, "reason", None)
+        if isinstance(reason, BaseException):
+            todo.append(reason)
+
+
+def _cause(error: Exception) -> str:
+    """A short name for a transport failure (the raw text repeats URLs and pool internals)."""
+    for inner in _chain(error):
+        if isinstance(inner, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(inner, ConnectionResetError):
+            return "connection reset by peer"
+        if isinstance(inner, socket.gaierror):
+            return "host name could not be resolved"
+    text = str(error)
+    if "RemoteDisconnected" in text or "closed connection without response" in text:
+        return "server closed the connection without a response"
+    return f"connection failed ({type(error).__name__})"
+
+
+class HttpClient:
+    """GETs and POSTs against one base URL within the gate's deadline."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        *,
+        auth: AuthBase | None = None,
+        secrets: tuple[str, ...] = (),
+        verify: bool | str = True,
+        retries: int = TRANSPORT_RETRIES,
+    ) -> None:
+        self.url = endpoint.url
+        self._secrets = secrets
+        self._retries = retries
+        self._session = requests.Session()
+        self._session.auth = auth
+        self._session.verify = verify
+        self._session.trust_env = False
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=POOL_SIZE, max_retries=0)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+
+    @classmethod
+    def from_env(cls, url: str, option: str, env: Mapping[str, str] | None = None) -> HttpClient:
+        """A client for ``url`` with auth and CA bundle from ``env`` (default ``os.environ``)."""
+        env = os.environ if env is None else env
+        endpoint = Endpoint.parse(url, option)
+        auth, secrets = _auth_from_env(endpoint, env)
+        return cls(endpoint, auth=auth, secrets=secrets, verify=_verify_from_env(env))
+
+    @classmethod
+    def plain(cls, url: str, option: str) -> HttpClient:
+        """A client using only the credentials in ``url`` itself (basic auth), if any."""
+        endpoint = Endpoint.parse(url, option)
+        if endpoint.user is None:
+            return cls(endpoint)
+        auth = HTTPBasicAuth(endpoint.user, endpoint.password or "")
+        secrets = tuple(s for s in (endpoint.user, endpoint.password) if s)
+        return cls(endpoint, auth=auth, secrets=secrets)
+
+    def redact(self, text: str) -> str:
+        """``text`` with every credential replaced by ``***``."""
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def post_form(self, path: str, form: Mapping[str, str], deadline: Deadline) -> HttpResponse:
+        """POST ``form`` (url-encoded) to ``base + path``."""
+        return self._send("POST", path, deadline, data=dict(form))
+
+    def get(self, path: str, deadline: Deadline, headers: Mapping[str, str]) -> HttpResponse:
+        """GET ``base + path``."""
+        return self._send("GET", path, deadline, headers=dict(headers))
+
+    def _send(self, method: str, path: str, deadline: Deadline, **kwargs: object) -> HttpResponse:
+        attempt = 0
+        while True:
+            try:
+                return self._once(method, self.url + path, deadline, kwargs)
+            except _Retryable as error:
+                attempt += 1
+                pause = RETRY_BACKOFF_SECONDS * 2 ** (attempt - 1)
+                if attempt > self._retries or deadline.remaining() <= pause:
+                    raise TransportError(self.redact(str(error))) from error
+                time.sleep(pause)
+
+    def _once(
+        self, method: str, url: str, deadline: Deadline, kwargs: Mapping[str, object]
+    ) -> HttpResponse:
+        timeout = deadline.timeout(deadline.seconds)
+        try:
+            response = self._session.request(
+                method,
+                url,
+                timeout=timeout,
+                stream=True,
+                **kwargs,  # type: ignore[arg-type]
+            )
+            with response:
+                body = _read_body(response, deadline)
+        except requests.exceptions.SSLError as error:
+            raise TransportError(
+                f"TLS verification failed ({_tls_cause(error)}); set {CA_BUNDLE_ENV} to your "
+                "CA's PEM file if the server uses a private CA"
+            ) from error
+        except (requests.Timeout, ReadTimeoutError) as error:
+            raise _timed_out(deadline, self.url) from error
+        except (
+            requests.ConnectionError,
+            requests.exceptions.ChunkedEncodingError,
+            ProtocolError,
+        ) as error:
+            if any(isinstance(e, TimeoutError | ReadTimeoutError) for e in _chain(error)):
+                # a read timeout while streaming the body
+                raise _timed_out(deadline, self.url) from error
+            raise _Retryable(_cause(error)) from error
+        except (requests.RequestException, HTTPError) as error:
+            raise TransportError(self.redact(f"request failed: {error}")[:300]) from error
+        return HttpResponse(
+            status=response.status_code,
+            reason=response.reason or "",
+            content_type=response.headers.get("Content-Type", ""),
+            body=body,
+        )
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self._session.close()
+
+
+def _tls_cause(error: BaseException) -> str:
+    for inner in _chain(error):
+        if isinstance(inner, ssl.SSLCertVerificationError):
+            return inner.verify_message or "certificate verify failed"
+        if isinstance(inner, ssl.SSLError):
+            return inner.reason or type(inner).__name__
+    return type(error).__name__
+
+
+def _timed_out(deadline: Deadline, url: str) -> Exception:
+    if deadline.remaining() <= 0.05:
+        return DeadlineExceeded(
+            f"the gate deadline of {deadline.seconds:g} s (--gate-deadline) passed while waiting "
+            f"for {url}"
+        )
+    return TransportError("timed out waiting for the server")
+
+
+class _Retryable(Exception):
+    """A transport error worth one more try (refused, reset, dropped)."""
+
+
+def _read_body(response: requests.Response, deadline: Deadline) -> bytes:
+    """Read the body one socket read at a time, checking the deadline between reads.
+
+    ``read1`` returns whatever one read gives, so a server that drips bytes cannot keep a read
+    blocked past the deadline (``iter_content`` would wait for a full chunk).
+    """
+    raw = response.raw
+    reads = (
+        iter(lambda: raw.read1(CHUNK_BYTES, decode_content=True), b"")
+        if hasattr(raw, "read1")
+        else response.iter_content(CHUNK_BYTES)
+    )
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in reads:
+        if deadline.expired:
+            raise DeadlineExceeded(
+                f"the gate deadline of {deadline.seconds:g} s (--gate-deadline) passed while "
+                "reading the response"
+            )
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise TransportError(f"response larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB")
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,185 @@
+"""The Prometheus HTTP API source: every query as PromQL, evaluated at the one instant T.
+
+Instant queries go to ``/api/v1/query`` with ``time=T``; trends to ``/api/v1/query_range`` from
+``T - window`` to ``T``. A query that needs two expressions (a ratio's numerator and denominator, a
+quantile and its observation count) sends both at once.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from pytest_gate.deadline import Deadline
+from pytest_gate.query import (
+    Answer,
+    AvgOverTime,
+    DataState,
+    Gauge,
+    Matcher,
+    Quantile,
+    Query,
+    RangeSeries,
+    Ratio,
+    RawPromQL,
+    SeriesValue,
+    SustainedQuantile,
+)
+from pytest_gate.sources import promql
+from pytest_gate.sources.base import failed, succeeded
+from pytest_gate.sources.http import HttpClient, TransportError
+from pytest_gate.sources.joins import Joined, join_quantile, join_ratio
+from pytest_gate.sources.promresult import (
+    ApiResult,
+    ResultError,
+    decode,
+    finite_or_none,
+    matrix,
+    vector,
+)
+
+INSTANT_PATH = "/api/v1/query"
+RANGE_PATH = "/api/v1/query_range"
+
+
+def _window(query: Query) -> int | None:
+    match query:
+        case SustainedQuantile():
+            return query.outer_seconds
+        case Ratio() | Quantile() | AvgOverTime() | RangeSeries():
+            return query.window_seconds
+        case _:
+            return None
+
+
+class PrometheusSource:
+    """Answers queries from a Prometheus server's HTTP API."""
+
+    kind = "prometheus"
+
+    def __init__(self, client: HttpClient, extra_matchers: tuple[Matcher, ...] = ()) -> None:
+        self.url = client.url
+        self._client = client
+        self._extra = extra_matchers
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="gate-prometheus")
+
+    def text(self, query: Query) -> str:
+        """The PromQL of ``query`` with the config's label selector merged in."""
+        return promql.display(query, self._extra)
+
+    def describe(self) -> dict[str, object]:
+        """Kind and credential-free URL."""
+        return {"kind": self.kind, "url": self.url}
+
+    def answer(self, query: Query, at: float, deadline: Deadline) -> Answer:
+        """Answer ``query`` at ``at``; transport and API problems become ``error`` answers."""
+        text = self.text(query)
+        window = _window(query)
+        try:
+            return self._answer(query, text, at, deadline)
+        except TransportError as error:
+            cause = f"Prometheus at {self.url} could not be reached: {error}"
+            return failed(text, DataState.ERROR, cause, source=self.kind, window_seconds=window)
+        except ResultError as error:
+            cause = f"Prometheus at {self.url}: {self._client.redact(str(error))}"
+            return failed(text, DataState.ERROR, cause, source=self.kind, window_seconds=window)
+
+    def close(self) -> None:
+        """Stop the helper threads and close connections."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._client.close()
+
+    def _answer(self, query: Query, text: str, at: float, deadline: Deadline) -> Answer:
+        window = _window(query)
+        match query:
+            case Ratio():
+                num, den = self._instants(promql.ratio(query, self._extra), at, deadline)
+                return self._joined(text, join_ratio(vector(num), vector(den)), window, num, den)
+            case Quantile() | SustainedQuantile():
+                pair = (
+                    promql.quantile(query, self._extra)
+                    if isinstance(query, Quantile)
+                    else promql.sustained_quantile(query, self._extra)
+                )
+                value, count = self._instants(pair, at, deadline)
+                joined = join_quantile(vector(value), vector(count))
+                return self._joined(text, joined, window, value, count)
+            case AvgOverTime():
+                value, count = self._instants(
+                    promql.avg_over_time(query, self._extra), at, deadline
+                )
+                counts = vector(count)
+                series = tuple(
+                    SeriesValue(labels, v, finite_or_none(counts.get(labels, float("nan"))))
+                    for labels, v in sorted(vector(value).items())
+                )
+                return self._ok(text, series, window, value, count)
+            case Gauge():
+                (value,) = self._instants((promql.gauge(query, self._extra),), at, deadline)
+                series = tuple(SeriesValue(k, v) for k, v in sorted(vector(value).items()))
+                return self._ok(text, series, window, value)
+            case RawPromQL():
+                (value,) = self._instants((query.expr,), at, deadline, ("vector", "scalar"))
+                series = tuple(SeriesValue(k, v) for k, v in sorted(vector(value).items()))
+                return self._ok(text, series, window, value)
+            case RangeSeries():
+                data = self._range(query, at, deadline)
+                series = tuple(
+                    SeriesValue(labels, points[-1][1], float(len(points)), points)
+                    for labels, points in sorted(matrix(data).items())
+                    if points
+                )
+                return self._ok(text, series, window, data)
+
+    def _ok(
+        self, text: str, series: tuple[SeriesValue, ...], window: int | None, *data: ApiResult
+    ) -> Answer:
+        notes = tuple(f"Prometheus warning: {w}" for d in data for w in d.warnings)
+        return succeeded(text, series, source=self.kind, window_seconds=window, notes=notes)
+
+    def _joined(self, text: str, joined: Joined, window: int | None, *data: ApiResult) -> Answer:
+        if joined.series:
+            answer = self._ok(text, joined.series, window, *data)
+            return Answer(
+                query_text=answer.query_text,
+                state=answer.state,
+                series=answer.series,
+                window_seconds=answer.window_seconds,
+                message=answer.message,
+                source=answer.source,
+                notes=answer.notes + joined.notes,
+            )
+        return failed(
+            text,
+            DataState.NO_DATA,
+            joined.empty_cause,
+            source=self.kind,
+            window_seconds=window,
+            notes=joined.notes,
+        )
+
+    def _instants(
+        self,
+        exprs: tuple[str, ...],
+        at: float,
+        deadline: Deadline,
+        expected: tuple[str, ...] = ("vector",),
+    ) -> list[ApiResult]:
+        if len(exprs) == 1:
+            return [self._instant(exprs[0], at, deadline, expected)]
+        futures = [self._pool.submit(self._instant, e, at, deadline, expected) for e in exprs]
+        return [f.result() for f in futures]
+
+    def _instant(
+        self, expr: str, at: float, deadline: Deadline, expected: tuple[str, ...]
+    ) -> ApiResult:
+        form = {"query": expr, "time": f"{at:.3f}"}
+        return decode(self._client.post_form(INSTANT_PATH, form, deadline), expected)
+
+    def _range(self, query: RangeSeries, at: float, deadline: Deadline) -> ApiResult:
+        form = {
+            "query": promql.range_series(query, self._extra),
+            "start": f"{at - query.window_seconds:.3f}",
+            "end": f"{at:.3f}",
+            "step": f"{query.step_seconds}",
+        }
+        return decode(self._client.post_form(RANGE_PATH, form, deadline), ("matrix",))

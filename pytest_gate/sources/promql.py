@@ -1,0 +1,140 @@
+"""Render the semantic queries as PromQL (pure; no I/O).
+
+The config's label selector (``extra`` matchers, e.g. ``namespace="prod"``) is merged into every
+selector. Each function returns the expressions a Prometheus source sends: the value expression
+first, then the one that counts samples where the query type has one.
+"""
+
+from __future__ import annotations
+
+from pytest_gate.query import (
+    AvgOverTime,
+    Gauge,
+    Matcher,
+    Quantile,
+    Query,
+    RangeSeries,
+    Ratio,
+    RawPromQL,
+    Selector,
+    SustainedQuantile,
+)
+
+
+def duration(seconds: int) -> str:
+    """``1800 -> "30m"``, ``7200 -> "2h"``, ``45 -> "45s"`` (PromQL duration syntax)."""
+    if seconds <= 0:
+        raise ValueError(f"window of {seconds} s is not positive")
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60}m"
+    return f"{seconds}s"
+
+
+def quote(value: str) -> str:
+    """A PromQL double-quoted string literal."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def merged(selector: Selector, extra: tuple[Matcher, ...]) -> tuple[Matcher, ...]:
+    """The selector's matchers followed by the config's, without duplicates."""
+    matchers = list(selector.matchers)
+    matchers.extend(m for m in extra if m not in matchers)
+    return tuple(matchers)
+
+
+def vector_selector(selector: Selector, extra: tuple[Matcher, ...], suffix: str = "") -> str:
+    """``metric<suffix>{matchers}`` with the config's matchers merged in."""
+    matchers = merged(selector, extra)
+    body = ",".join(f"{m.label}{m.op}{quote(m.value)}" for m in matchers)
+    name = selector.metric + suffix
+    return f"{name}{{{body}}}" if body else name
+
+
+def _sum(by: tuple[str, ...], inner: str) -> str:
+    if not by:
+        return f"sum({inner})"
+    return f"sum by ({', '.join(by)}) ({inner})"
+
+
+def _increase(selector: str, window_seconds: int) -> str:
+    return f"increase({selector}[{duration(window_seconds)}])"
+
+
+def ratio(query: Ratio, extra: tuple[Matcher, ...]) -> tuple[str, str]:
+    """Numerator and denominator, each ``sum by (<by>) (increase(x[w]))``, joined in Python."""
+    numerator = _increase(vector_selector(query.numerator, extra), query.window_seconds)
+    denominator = _increase(vector_selector(query.denominator, extra), query.window_seconds)
+    return _sum(query.by, numerator), _sum(query.by, denominator)
+
+
+def _histogram_quantile(
+    metric: Selector,
+    quantile: float,
+    window_seconds: int,
+    by: tuple[str, ...],
+    extra: tuple[Matcher, ...],
+) -> str:
+    buckets = vector_selector(metric, extra, "_bucket")
+    rate = f"rate({buckets}[{duration(window_seconds)}])"
+    return f"histogram_quantile({quantile!r}, {_sum(('le', *by), rate)})"
+
+
+def _observations(
+    metric: Selector, window_seconds: int, by: tuple[str, ...], extra: tuple[Matcher, ...]
+) -> str:
+    return _sum(by, _increase(vector_selector(metric, extra, "_count"), window_seconds))
+
+
+def quantile(query: Quantile, extra: tuple[Matcher, ...]) -> tuple[str, str]:
+    """The quantile (``sum by (le, <by>)``) and the observation count over the window."""
+    value = _histogram_quantile(query.metric, query.quantile, query.window_seconds, query.by, extra)
+    return value, _observations(query.metric, query.window_seconds, query.by, extra)
+
+
+def sustained_quantile(query: SustainedQuantile, extra: tuple[Matcher, ...]) -> tuple[str, str]:
+    """``min_over_time`` of the inner-window quantile over the outer window, and the count."""
+    inner = _histogram_quantile(query.metric, query.quantile, query.inner_seconds, query.by, extra)
+    outer = f"{duration(query.outer_seconds)}:{duration(query.step_seconds)}"
+    value = f"min_over_time(({inner})[{outer}])"
+    return value, _observations(query.metric, query.outer_seconds, query.by, extra)
+
+
+def gauge(query: Gauge, extra: tuple[Matcher, ...]) -> str:
+    """The plain selector: every series' current value."""
+    return vector_selector(query.selector, extra)
+
+
+def avg_over_time(query: AvgOverTime, extra: tuple[Matcher, ...]) -> tuple[str, str]:
+    """``avg_over_time(x[w])`` and ``count_over_time(x[w])`` (the points behind each average)."""
+    window = f"[{duration(query.window_seconds)}]"
+    selector = vector_selector(query.selector, extra)
+    return f"avg_over_time({selector}{window})", f"count_over_time({selector}{window})"
+
+
+def range_series(query: RangeSeries, extra: tuple[Matcher, ...]) -> str:
+    """The selector sent to ``/api/v1/query_range``."""
+    return vector_selector(query.selector, extra)
+
+
+def display(query: Query, extra: tuple[Matcher, ...]) -> str:
+    """One line naming the query for messages and the report."""
+    match query:
+        case Ratio():
+            numerator, denominator = ratio(query, extra)
+            return f"({numerator}) / ({denominator})"
+        case Quantile():
+            return quantile(query, extra)[0]
+        case SustainedQuantile():
+            return sustained_quantile(query, extra)[0]
+        case Gauge():
+            return gauge(query, extra)
+        case AvgOverTime():
+            return avg_over_time(query, extra)[0]
+        case RangeSeries():
+            step = duration(query.step_seconds)
+            return f"{range_series(query, extra)} over {duration(query.window_seconds)} step {step}"
+        case RawPromQL():
+            return query.expr

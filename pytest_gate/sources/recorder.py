@@ -1,0 +1,213 @@
+"""The recording file (``--gate-record`` / ``--gate-replay``): format, encoding, atomic write.
+
+A recording holds the evaluation instant T, the live source's description, the config's label
+selector, and every query the gate asked with the complete answer it got (state, message, every
+series with its exact values). Values are stored as ``repr`` strings, which round-trip every float
+exactly (NaN and ±Inf included) and keep the file strict JSON. The file is versioned; a reader
+rejects a version it does not know with a message that says what to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import typing
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from pytest_gate.query import Answer, DataState, Matcher, Query, Selector, SeriesValue
+from pytest_gate.sources.base import SourceConfigError
+
+FORMAT = "pytest-gate-recording"
+VERSION = 1
+QUERY_TYPES: dict[str, type] = {t.__name__: t for t in typing.get_args(Query)}
+
+
+class RecordingError(SourceConfigError):
+    """A recording cannot be read; the message is ``"<path>: <problem>; <fix>"``."""
+
+
+@dataclass(frozen=True)
+class Recording:
+    """The content of a recording file."""
+
+    at: float
+    source: dict[str, object]
+    extra_matchers: tuple[Matcher, ...]
+    entries: tuple[tuple[Query, Answer], ...]
+    deadline_exceeded: bool = False
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def _selector_json(selector: Selector) -> dict[str, Any]:
+    return {"metric": selector.metric, "matchers": [_matcher_json(m) for m in selector.matchers]}
+
+
+def _matcher_json(matcher: Matcher) -> list[str]:
+    return [matcher.label, matcher.op, matcher.value]
+
+
+def query_json(query: Query) -> dict[str, Any]:
+    """A JSON object for ``query``: ``{"type": "Ratio", "numerator": {...}, ...}``."""
+    encoded: dict[str, Any] = {"type": type(query).__name__}
+    for f in fields(query):
+        value = getattr(query, f.name)
+        encoded[f.name] = _selector_json(value) if isinstance(value, Selector) else value
+    return encoded
+
+
+def _selector(data: Any) -> Selector:
+    return Selector(str(data["metric"]), tuple(Matcher(*m) for m in data["matchers"]))
+
+
+def query_from_json(data: Any) -> Query:
+    """The query of :func:`query_json`; raises ``KeyError``/``TypeError``/``ValueError``."""
+    cls = QUERY_TYPES[data["type"]]
+    hints = typing.get_type_hints(cls)
+    kwargs: dict[str, Any] = {}
+    for f in fields(cls):
+        raw = data[f.name]
+        hint = hints[f.name]
+        if hint is Selector:
+            kwargs[f.name] = _selector(raw)
+        elif typing.get_origin(hint) is tuple:
+            kwargs[f.name] = tuple(str(v) for v in raw)
+        else:
+            kwargs[f.name] = hint(raw)
+    query: Query = cls(**kwargs)
+    return query
+
+
+def _number(value: float | None) -> str | None:
+    return None if value is None else repr(float(value))
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """A strict-JSON object holding every field of ``answer`` exactly."""
+    return {
+        "query_text": answer.query_text,
+        "state": answer.state.value,
+        "window_seconds": answer.window_seconds,
+        "message": answer.message,
+        "source": answer.source,
+        "notes": list(answer.notes),
+        "series": [
+            {
+                "labels": [list(pair) for pair in s.labels],
+                "value": _number(s.value),
+                "samples": _number(s.samples),
+                "points": [[t, _number(v)] for t, v in s.points],
+            }
+            for s in answer.series
+        ],
+    }
+
+
+def answer_from_json(data: Any) -> Answer:
+    """The answer of :func:`answer_json`; raises ``KeyError``/``TypeError``/``ValueError``."""
+    series = tuple(
+        SeriesValue(
+            labels=tuple((str(k), str(v)) for k, v in s["labels"]),
+            value=float(s["value"]),
+            samples=None if s["samples"] is None else float(s["samples"]),
+            points=tuple((float(t), float(v)) for t, v in s["points"]),
+        )
+        for s in data["series"]
+    )
+    window = data["window_seconds"]
+    return Answer(
+        query_text=str(data["query_text"]),
+        state=DataState(data["state"]),
+        series=series,
+        window_seconds=None if window is None else int(window),
+        message=str(data["message"]),
+        source=str(data["source"]),
+        notes=tuple(str(n) for n in data["notes"]),
+    )
+
+
+def encode(recording: Recording) -> bytes:
+    """The file's bytes (strict JSON, UTF-8, stable key order)."""
+    document = {
+        "format": FORMAT,
+        "version": VERSION,
+        "at": recording.at,
+        "source": recording.source,
+        "label_selector": [_matcher_json(m) for m in recording.extra_matchers],
+        "deadline_exceeded": recording.deadline_exceeded,
+        "entries": [
+            {"query": query_json(q), "answer": answer_json(a)} for q, a in recording.entries
+        ],
+        "extras": recording.extras,
+    }
+    return (json.dumps(document, indent=1, allow_nan=False, sort_keys=True) + "\n").encode()
+
+
+def write(path: Path, recording: Recording) -> str:
+    """Write ``recording`` to ``path`` atomically (temp file + rename); return its sha256."""
+    data = encode(recording)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return hashlib.sha256(data).hexdigest()
+
+
+def _document(path: Path, data: bytes) -> dict[str, Any]:
+    try:
+        document = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise RecordingError(
+            f"{path}: not a JSON recording ({error}); record one with --gate-record PATH"
+        ) from error
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise RecordingError(
+            f'{path}: not a pytest-gate recording (no "format": "{FORMAT}"); '
+            "record one with --gate-record PATH"
+        )
+    if document.get("version") != VERSION:
+        raise RecordingError(
+            f"{path}: recording version {document.get('version')!r} is not supported "
+            f"(this pytest-gate reads version {VERSION}); record it again with --gate-record"
+        )
+    return document
+
+
+def read(path: Path) -> tuple[Recording, str]:
+    """Load a recording and its sha256; raises :class:`RecordingError` with a clear message."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise RecordingError(
+            f"{path}: cannot read the recording ({error.strerror}); check the --gate-replay path"
+        ) from error
+    document = _document(path, data)
+    try:
+        entries = tuple(
+            (query_from_json(e["query"]), answer_from_json(e["answer"]))
+            for e in document["entries"]
+        )
+        recording = Recording(
+            at=float(document["at"]),
+            source=dict(document["source"]),
+            extra_matchers=tuple(Matcher(*m) for m in document["label_selector"]),
+            entries=entries,
+            deadline_exceeded=bool(document["deadline_exceeded"]),
+            extras=dict(document.get("extras") or {}),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise RecordingError(
+            f"{path}: malformed recording ({type(error).__name__}: {error}); "
+            "record it again with --gate-record"
+        ) from error
+    return recording, hashlib.sha256(data).hexdigest()

@@ -1,0 +1,1 @@
+"""Tests of the metric sources, the snapshot and the GPU snapshot."""
