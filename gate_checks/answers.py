@@ -1,4 +1,4 @@
-"""Answers derived from answers (pure): a per-series ratio, required series, a quiet comparison.
+"""Answers derived from answers (pure): per-series ratios, a hit share, required series, a test.
 
 Checks combine what the snapshot returned without I/O and without try/except: every function here
 keeps a failed state failed, so missing data still fails closed in the observer.
@@ -72,6 +72,44 @@ def requiring(answer: Answer, label: str, values: tuple[str, ...]) -> Answer:
         source=checked.source,
         notes=checked.notes,
     )
+
+
+def hit_share(hits_per_miss: Answer, misses_per_hit: Answer) -> Answer:
+    """hits / (hits + misses) per series from the two counter ratios, lookups as ``samples``.
+
+    With H hits and M misses: M > 0 gives ``r = H/M`` and the share ``r / (1 + r)`` over
+    ``M (1 + r)`` lookups; M = 0 with H > 0 gives ``M/H = 0``, a share of 1 over H lookups. No
+    lookups at all leaves both ratios without data, so the share is no_data; an error stays one.
+    """
+    by_misses, by_hits = hits_per_miss.checked(), misses_per_hit.checked()
+    for part in (by_misses, by_hits):
+        if part.state is DataState.ERROR:
+            return part
+    series: dict[Labels, SeriesValue] = {}
+    if by_hits.state is DataState.OK:
+        for s in by_hits.series:
+            series[s.labels] = SeriesValue(s.labels, 1.0 / (1.0 + s.value), _times(s, s.value))
+    if by_misses.state is DataState.OK:
+        for s in by_misses.series:
+            series[s.labels] = SeriesValue(s.labels, s.value / (1.0 + s.value), _times(s, s.value))
+    state, message = DataState.OK, ""
+    if not series:
+        state = DataState.NO_DATA
+        message = f"no cache lookups: {by_misses.message}"
+    return Answer(
+        query_text=f"hits / (hits + misses) from {by_misses.query_text} and {by_hits.query_text}",
+        state=state,
+        series=tuple(series[k] for k in sorted(series)),
+        window_seconds=by_misses.window_seconds,
+        message=message,
+        source=by_misses.source,
+        notes=by_misses.notes + by_hits.notes,
+    )
+
+
+def _times(series: SeriesValue, ratio: float) -> float | None:
+    """Lookups behind a counter ratio: its denominator times (1 + ratio)."""
+    return None if series.samples is None else series.samples * (1.0 + ratio)
 
 
 def _key(labels: Labels) -> Labels:

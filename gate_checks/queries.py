@@ -102,19 +102,18 @@ def rl_reward_range(config: GateConfig) -> RangeSeries:
     return RangeSeries(reward, check.window_seconds, check.step_seconds)
 
 
-def cache_hit_rate(config: GateConfig, mode: str) -> Ratio:
-    """hits / (hits + misses) of one mode over the window.
+def cache_counter_ratios(config: GateConfig, mode: str) -> tuple[Ratio, Ratio]:
+    """hits / misses and misses / hits of one mode over the window.
 
-    The denominator selects both counters by name (``{__name__=~"hits|misses"}``), so their sum
-    is the number of lookups.
+    Together they give hits / (hits + misses) with every case kept apart (see
+    :func:`gate_checks.answers.hit_share`). A single Ratio over ``{__name__=~"hits|misses"}``
+    cannot: Prometheus 2 rejects ``increase()`` over two names whose other labels are equal.
     """
     names = config.metrics
-    mode_matcher = Matcher(MODE, "=", mode)
-    hits = Selector(names.cache_hits, (mode_matcher,))
-    lookups = Selector(
-        "", (one_of("__name__", (names.cache_hits, names.cache_misses)), mode_matcher)
-    )
-    return Ratio(hits, lookups, config.checks.cache_hit_rate.window_seconds)
+    window = config.checks.cache_hit_rate.window_seconds
+    hits = Selector.of(names.cache_hits, **{MODE: mode})
+    misses = Selector.of(names.cache_misses, **{MODE: mode})
+    return Ratio(hits, misses, window), Ratio(misses, hits, window)
 
 
 def resource_usage(check: ResourceUsage, config: GateConfig) -> RawPromQL:
@@ -145,7 +144,7 @@ def plan(config: GateConfig) -> list[Query]:
             rl_loss_baseline(config),
         ],
         "rl_reward_trend": [rl_reward_range(config)],
-        "cache_hit_rate": [cache_hit_rate(config, mode) for mode in CACHED_MODES],
+        "cache_hit_rate": [q for mode in CACHED_MODES for q in cache_counter_ratios(config, mode)],
         "cpu_usage": [resource_usage(config.checks.cpu_usage, config)],
         "memory_usage": [resource_usage(config.checks.memory_usage, config)],
         "scrape_targets_up": [scrape_targets(config)],

@@ -9,7 +9,8 @@ from pytest_gate.observe import Observer
 from pytest_gate.snapshot import MetricSnapshot
 from pytest_gate.sources.promql import duration
 
-from .queries import CACHED_MODES, cache_hit_rate
+from .answers import hit_share
+from .queries import CACHED_MODES, cache_counter_ratios
 
 
 @pytest.mark.warning
@@ -23,8 +24,9 @@ def test_cache_hit_rate(
     (default 60%); fewer lookups than the floor is no_data.
     """
     check = gate_config.checks.cache_hit_rate
+    hits_per_miss, misses_per_hit = cache_counter_ratios(gate_config, mode)
     gate.expect(
-        metrics.ask(cache_hit_rate(gate_config, mode)),
+        hit_share(metrics.ask(hits_per_miss), metrics.ask(misses_per_hit)),
         ">=",
         check.min_hit_ratio,
         what=f"{mode} cache hit rate ({duration(check.window_seconds)})",

@@ -1,0 +1,176 @@
+"""One backfilled Prometheus holding every golden scenario, and the gate run against each.
+
+Each scenario is run twice as the real gate suite in a subprocess: live against Prometheus while
+recording (``--gate-record``), then offline from that recording (``--gate-replay``). The runs of the
+scenarios the session selected start together on first use, a few at a time, so the whole set
+costs about the slowest runs rather than their sum.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.checks.scenarios import BY_NAME, SCENARIOS, T, Scenario, openmetrics
+from tests.prometheus_server import PrometheusServer
+
+ROOT = Path(__file__).resolve().parents[2]
+GATE_DIR = ROOT / "gate_checks"
+DEFAULT_CONFIG = GATE_DIR / "gate.toml"
+PARALLEL_RUNS = 4
+RUN_TIMEOUT_SECONDS = 120
+GATE_ENV_VARS = (
+    "GATE_PROMETHEUS_URL",
+    "GATE_DEADLINE",
+    "GATE_GPU_SOURCE",
+    "GATE_SERVING_URL",
+    "GATE_PUSHGATEWAY_URL",
+    "GATE_ENVIRONMENT",
+    "GITHUB_STEP_SUMMARY",
+)
+
+
+@dataclass(frozen=True)
+class GateRun:
+    """One gate subprocess: its exit code, its JSON report and its output."""
+
+    exit_code: int
+    report: dict[str, Any]
+    output: str
+
+    def checks(self) -> dict[str, dict[str, Any]]:
+        """The report's checks keyed by ``test_name[param]`` (the node id after ``::``)."""
+        return {c["id"].split("::")[-1]: c for c in self.report["checks"]}
+
+
+@dataclass(frozen=True)
+class ScenarioRuns:
+    """The live (recording) run and the offline replay of one scenario."""
+
+    live: GateRun
+    replay: GateRun
+
+
+def scenario_config(directory: Path, scenario: Scenario) -> Path:
+    """The shipped gate.toml with the scenario's namespace as the label selector."""
+    text = DEFAULT_CONFIG.read_text()
+    selector = f'label_selector = {{ namespace = "{scenario.namespace}" }}'
+    path = directory / f"{scenario.name}.toml"
+    path.write_text(text.replace("label_selector = {}", selector, 1))
+    return path
+
+
+def gate_env() -> dict[str, str]:
+    """The environment of a gate subprocess: no inherited gate settings, only our plugin."""
+    env = {k: v for k, v in os.environ.items() if k not in GATE_ENV_VARS}
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    env["PYTEST_PLUGINS"] = "pytest_gate.plugin"
+    return env
+
+
+def run_gate(args: list[str], report: Path) -> GateRun:
+    """Run ``pytest gate_checks`` with ``args`` and read its report."""
+    command = [sys.executable, "-m", "pytest", str(GATE_DIR), "-p", "no:cacheprovider", *args]
+    command += ["--gate-report", str(report)]
+    done = subprocess.run(
+        command,
+        cwd=ROOT,
+        env=gate_env(),
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_SECONDS,
+        check=False,
+    )
+    output = done.stdout + done.stderr
+    assert report.is_file(), f"no report from {' '.join(command)}:\n{output}"
+    return GateRun(done.returncode, json.loads(report.read_text()), output)
+
+
+def run_scenario(url: str, directory: Path, scenario: Scenario) -> ScenarioRuns:
+    """Live against Prometheus while recording, then offline from the recording."""
+    config = scenario_config(directory, scenario)
+    recording = directory / f"{scenario.name}.recording.json"
+    common = ["--gate-config", str(config), "--gate-time", str(T), "--gpu-source", "prometheus"]
+    live = run_gate(
+        [*common, "--prometheus-url", url, "--gate-record", str(recording)],
+        directory / f"{scenario.name}.live.json",
+    )
+    replay = run_gate(
+        [*common, "--gate-replay", str(recording)], directory / f"{scenario.name}.replay.json"
+    )
+    return ScenarioRuns(live, replay)
+
+
+class ScenarioRunner:
+    """Starts every selected scenario's runs together on first use; hands out the results."""
+
+    def __init__(self, url: str, directory: Path, names: list[str]) -> None:
+        self._url = url
+        self._directory = directory
+        self._names = names
+        self._futures: dict[str, Future[ScenarioRuns]] = {}
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=PARALLEL_RUNS)
+
+    def runs(self, name: str) -> ScenarioRuns:
+        """The runs of scenario ``name`` (waits for them)."""
+        with self._lock:
+            if not self._futures:
+                for wanted in dict.fromkeys([name, *self._names]):
+                    self._futures[wanted] = self._pool.submit(
+                        run_scenario, self._url, self._directory, BY_NAME[wanted]
+                    )
+            if name not in self._futures:
+                self._futures[name] = self._pool.submit(
+                    run_scenario, self._url, self._directory, BY_NAME[name]
+                )
+        return self._futures[name].result()
+
+    def close(self) -> None:
+        """Stop the pool (waits for runs in flight)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _selected_scenarios(session: pytest.Session) -> list[str]:
+    names: list[str] = []
+    for item in session.items:
+        callspec = getattr(item, "callspec", None)
+        name = callspec.params.get("scenario_name") if callspec is not None else None
+        if isinstance(name, str) and name not in names:
+            names.append(name)
+    return names or [s.name for s in SCENARIOS]
+
+
+@pytest.fixture(scope="session")
+def golden_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
+    """A real Prometheus backfilled with every golden scenario."""
+    with PrometheusServer.start(
+        tmp_path_factory.mktemp("golden-prometheus"), openmetrics=openmetrics()
+    ) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def scenario_runner(
+    request: pytest.FixtureRequest,
+    golden_prometheus: PrometheusServer,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[ScenarioRunner]:
+    """Runs the gate for the scenarios this session selected."""
+    runner = ScenarioRunner(
+        golden_prometheus.url,
+        tmp_path_factory.mktemp("golden-runs"),
+        _selected_scenarios(request.session),
+    )
+    yield runner
+    runner.close()
