@@ -78,7 +78,7 @@ def margin_of(value: float, op: str, threshold: float) -> float:
         return threshold - value
     if op in (">=", ">"):
         return value - threshold
-    return -abs(value - threshold)
+    return 0.0 - abs(value - threshold)
 
 
 def _series_dicts(

@@ -1,0 +1,1 @@
+"""The quick start: the whole chain (tiny models, serving, traffic, Prometheus, gate) on one machine."""

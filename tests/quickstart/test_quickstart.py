@@ -1,0 +1,88 @@
+"""End to end: the quick-start entry point itself, healthy and with an injected fault."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from quickstart.profile import quickstart_config
+
+REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow
+
+
+def _quickstart(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], dict, dict]:
+    report, smoke = tmp_path / "gate.json", tmp_path / "smoke.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "quickstart",
+            "--workdir",
+            str(tmp_path / "work"),
+            "--report",
+            str(report),
+            "--smoke-report",
+            str(smoke),
+            "--texts",
+            "4",
+            *args,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert report.exists(), result.stdout + result.stderr
+    return result, json.loads(report.read_text()), json.loads(smoke.read_text())
+
+
+def _leftovers(marker: str) -> list[str]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if marker in cmdline:
+            found.append(cmdline)
+    return found
+
+
+def test_quickstart_profile_marks_absent_parts_not_applicable() -> None:
+    """The derived config says honestly: serving only, no GPU, no container metrics."""
+    config = tomllib.loads(quickstart_config())
+    assert config["deployment"] == {"components": ["serving"], "gpus": "none"}
+    assert config["checks"]["cpu_usage"]["enabled"] is False
+    assert config["checks"]["memory_usage"]["enabled"] is False
+
+
+@pytest.mark.parametrize("fault", ["none", "broken-schema"])
+def test_quickstart_runs_the_chain_and_cleans_up(tmp_path: Path, fault: str) -> None:
+    """Healthy: the smoke gate is GO and no critical check fails; broken schema: NO-GO, named."""
+    result, gate, smoke = _quickstart(tmp_path, "--fault", fault)
+    assert _leftovers(str(tmp_path / "work")) == []
+    outcomes = {c["id"].split("::")[-1]: c["outcome"] for c in gate["checks"]}
+    assert outcomes["test_vram_headroom"] == "not_applicable"
+    assert outcomes["test_rl_loss_ceiling"] == "not_applicable"
+    assert smoke["verdict"] == "GO"
+    if fault == "none":
+        assert outcomes["test_schema_failure_rate"] == "pass"
+        assert outcomes["test_api_5xx_rate"] == "pass"
+        assert gate["verdict"] in ("GO", "WARNING")
+        assert result.returncode == gate["exit_code"]
+    else:
+        assert gate["verdict"] == "NO-GO"
+        assert outcomes["test_schema_failure_rate"] == "fail"
+        assert result.returncode == 2
+        assert "Schema failure rate" in result.stdout
