@@ -129,7 +129,7 @@ def scrape_targets(config: GateConfig) -> Gauge:
 
 
 def plan(config: GateConfig) -> list[Query]:
-    """Every query the enabled, applicable checks will ask (GPU queries are the GPU snapshot's)."""
+    """Every query the enabled, applicable checks will ask, once (GPU queries: the GPU snapshot's)."""
     wanted: dict[str, list[Query]] = {
         "api_5xx_rate": [api_5xx_rate(config)],
         "schema_failure_rate": [schema_failure_rate(config)],
@@ -149,12 +149,13 @@ def plan(config: GateConfig) -> list[Query]:
         "memory_usage": [resource_usage(config.checks.memory_usage, config)],
         "scrape_targets_up": [scrape_targets(config)],
     }
-    return [
+    applicable = (
         query
         for name, queries in wanted.items()
         if config.check_enablement(name) is None
         for query in queries
-    ]
+    )
+    return list(dict.fromkeys(applicable))
 
 
 def _escaped(value: str) -> str:
