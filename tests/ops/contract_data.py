@@ -28,7 +28,7 @@ MODES = ("fast", "balanced", "creative")
 CACHE_RATES = {"fast": (3.0, 1.0), "balanced": (1.0, 1.0), "creative": (1.0, 3.0)}
 LATENCY_BUCKETS = ("0.5", "1", "2.5", "3.2", "4.5", "8", "+Inf")
 MODELS = ("qwen_32b", "llama3_8b", "mistral_7b")
-SERVING = {"job": "app", "instance": "app-0:8000"}
+SERVING = {"job": "worker-llm", "instance": "10.0.3.7:8000"}
 GPUS = (
     Gpu(gpu="0", uuid="GPU-0a", name="NVIDIA L40S", total_bytes=48e9, free_bytes=14.4e9),
     Gpu(gpu="1", uuid="GPU-1b", name="NVIDIA L40S", total_bytes=48e9, free_bytes=19.2e9),

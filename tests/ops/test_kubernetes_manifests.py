@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 from pytest_gate.options import OPTION_SPECS
-from tests.ops.paths import K8S_DIR, PROMETHEUS_CONFIG, RECORDING_RULES
+from serving import __main__ as serving_main
+from tests.ops.paths import K8S_DIR, PROMETHEUS_CONFIG, RECORDING_RULES, WORKFLOW
 
 KUBERNETES_VERSION = "1.30"
 SERVICES = ("app", "worker-llm", "worker-rl")
@@ -118,10 +119,34 @@ def test_app_requests_no_gpu() -> None:
     assert "nvidia.com/gpu" not in {**resources["requests"], **resources["limits"]}
 
 
-@pytest.mark.parametrize("name", SERVICES)
-def test_container_names_match_deployments_for_kubectl_set_image(name: str) -> None:
-    """The workflow's `kubectl set image deployment/X X=...` needs container X in Deployment X."""
-    assert container(of_kind("Deployment")[name])["name"] == name
+def test_images_the_workflow_sets_name_a_container_of_that_deployment() -> None:
+    """Each `kubectl set image deployment/X C=...` of the deploy workflow names a real container."""
+    commands = re.findall(r"set image deployment/([\w-]+) \"([\w-]+)=", WORKFLOW.read_text())
+    assert commands
+    for deployment, container_name in commands:
+        assert container(of_kind("Deployment")[deployment])["name"] == container_name
+
+
+def test_serving_deployment_runs_the_real_serving_cli() -> None:
+    """worker-llm's command line is accepted by the serving entry point's own parser."""
+    spec = container(of_kind("Deployment")["worker-llm"])
+    assert spec["command"] == ["python", "-m", "serving"]
+    args = serving_main.parse_args(spec["args"])
+    assert (args.host, args.port) == ("0.0.0.0", spec["ports"][0]["containerPort"])
+
+
+def test_app_proxies_to_the_worker_llm_service_and_answers_livez_itself() -> None:
+    """app's nginx answers /livez locally and proxies everything else to the worker-llm Service."""
+    conf = of_kind("ConfigMap")["app-nginx"]["data"]["default.conf"]
+    upstream = re.search(r"server ([\w.-]+):(\d+);", conf)
+    assert upstream is not None
+    service, namespace = upstream[1].split(".")[:2]
+    ports = [p["port"] for p in of_kind("Service")[service]["spec"]["ports"]]
+    assert (service, namespace, int(upstream[2]) in ports) == ("worker-llm", "llm-serving", True)
+    assert re.search(r"location = /livez \{[^}]*return 200", conf)
+    listen = re.search(r"listen (\d+);", conf)
+    assert listen is not None
+    assert int(listen[1]) == container(of_kind("Deployment")["app"])["ports"][0]["containerPort"]
 
 
 def test_prometheus_dns_sd_names_resolve_to_headless_services() -> None:
@@ -139,7 +164,7 @@ def test_prometheus_dns_sd_names_resolve_to_headless_services() -> None:
                 assert service["spec"]["clusterIP"] == "None", name
                 assert sd["port"] in [p["port"] for p in service["spec"]["ports"]], name
                 checked += 1
-    assert checked == 4
+    assert checked == 3
 
 
 # --- KEDA -----------------------------------------------------------------------------------
