@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.checks.scenarios import BY_NAME, SCENARIOS, T, Scenario, openmetrics
+from tests.checks.scenarios import BY_NAME, SCENARIOS, Scenario, T, openmetrics
 from tests.prometheus_server import PrometheusServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,11 +62,14 @@ class ScenarioRuns:
 
 
 def scenario_config(directory: Path, scenario: Scenario) -> Path:
-    """The shipped gate.toml with the scenario's namespace as the label selector."""
+    """The shipped gate.toml with the scenario's namespace as label selector, and its edits."""
     text = DEFAULT_CONFIG.read_text()
     selector = f'label_selector = {{ namespace = "{scenario.namespace}" }}'
+    for old, new in (("label_selector = {}", selector), *scenario.config_edits):
+        assert old in text, f"{old!r} is not in {DEFAULT_CONFIG}"
+        text = text.replace(old, new, 1)
     path = directory / f"{scenario.name}.toml"
-    path.write_text(text.replace("label_selector = {}", selector, 1))
+    path.write_text(text)
     return path
 
 

@@ -48,7 +48,7 @@ class Scenario:
     """A deployment state, and what the gate must say about it.
 
     ``failing`` maps a check id (``test_x`` or ``test_x[param]``) to its expected outcome; every
-    other check must pass.
+    other check must pass. ``config_edits`` are (old, new) text replacements in gate.toml.
     """
 
     name: str
@@ -68,6 +68,7 @@ class Scenario:
     serving_up: tuple[float, ...] = (1.0, 1.0)
     cpu_cores: float = 0.5
     memory_bytes: float = 2 * 2**30
+    config_edits: tuple[tuple[str, str], ...] = ()
 
     @property
     def namespace(self) -> str:
@@ -81,9 +82,7 @@ def _times(history_seconds: int, step_seconds: int) -> Iterator[tuple[int, float
         yield index, float(T - history_seconds + index * step_seconds)
 
 
-def _counter(
-    om: OpenMetrics, name: str, labels: dict[str, str], per_step: list[float]
-) -> None:
+def _counter(om: OpenMetrics, name: str, labels: dict[str, str], per_step: list[float]) -> None:
     total = 0.0
     for (_, ts), increment in zip(
         _times(COUNTER_HISTORY_SECONDS, COUNTER_STEP_SECONDS), per_step, strict=True
@@ -126,7 +125,9 @@ def write(om: OpenMetrics, s: Scenario) -> None:
         _counter(om, "llm_brief_total", {**mode_labels, "status": "failure"}, [0.0 for _ in steps])
         if s.fix_counter_present:
             fix = {**mode_labels, "original_model": MODEL_BY_MODE[mode]}
-            _counter(om, "llm_schema_fix_count_total", fix, [s.schema_fixes_per_step for _ in steps])
+            _counter(
+                om, "llm_schema_fix_count_total", fix, [s.schema_fixes_per_step for _ in steps]
+            )
         _latency(om, mode_labels, s, mode, briefs)
         hits = [LOOKUPS_PER_STEP * flow * s.hit_share[mode] for _ in steps]
         misses = [LOOKUPS_PER_STEP * flow * (1 - s.hit_share[mode]) for _ in steps]
@@ -162,7 +163,9 @@ def _latency(
     ]
     for bound in BUCKETS:
         le = "+Inf" if math.isinf(bound) else repr(bound)
-        per_step = [n if value <= bound else 0.0 for n, value in zip(briefs, latencies, strict=True)]
+        per_step = [
+            n if value <= bound else 0.0 for n, value in zip(briefs, latencies, strict=True)
+        ]
         _histogram_counter(om, "llm_brief_latency_seconds_bucket", {**labels, "le": le}, per_step)
     _histogram_counter(om, "llm_brief_latency_seconds_count", labels, briefs)
     sums = [n * value for n, value in zip(briefs, latencies, strict=True)]
@@ -224,7 +227,9 @@ def _resources(om: OpenMetrics, base: dict[str, str], s: Scenario) -> None:
     steps = _gauge_steps()
     _gauge(om, "container_memory_working_set_bytes", labels, [s.memory_bytes for _ in steps])
     limits = "kube_pod_container_resource_limits"
-    _gauge(om, limits, {**labels, "resource": "cpu", "unit": "core"}, [CPU_LIMIT_CORES for _ in steps])
+    _gauge(
+        om, limits, {**labels, "resource": "cpu", "unit": "core"}, [CPU_LIMIT_CORES for _ in steps]
+    )
     memory = {**labels, "resource": "memory", "unit": "byte"}
     _gauge(om, limits, memory, [MEMORY_LIMIT_BYTES for _ in steps])
 
@@ -288,7 +293,10 @@ SCENARIOS = (
     ),
     Scenario("serving-down", "NO-GO", {"test_scrape_targets_up": "fail"}, serving_up=(1.0, 0.0)),
     Scenario(
-        "creative-slow-1m", "WARNING", {"test_p95_latency[creative]": "fail"}, creative_slow_seconds=60
+        "creative-slow-1m",
+        "WARNING",
+        {"test_p95_latency[creative]": "fail"},
+        creative_slow_seconds=60,
     ),
     Scenario(
         "creative-slow-15m",
@@ -317,7 +325,10 @@ SCENARIOS = (
         algorithms={"ppo": Algorithm(reward_slope_per_hour=-0.3)},
     ),
     Scenario(
-        "vram-margin", "WARNING", {"test_vram_headroom_margin": "fail"}, gpu_free_ratios=(0.40, 0.22)
+        "vram-margin",
+        "WARNING",
+        {"test_vram_headroom_margin": "fail"},
+        gpu_free_ratios=(0.40, 0.22),
     ),
     Scenario(
         "warnings-and-one-critical",
@@ -330,6 +341,23 @@ SCENARIOS = (
         error_share=0.02,
         latency={**HEALTHY_LATENCY, "fast": 2.8},
         hit_share={"fast": 0.8, "balanced": 0.4, "creative": 0.5},
+    ),
+    Scenario(
+        "serving-only-without-gpus",
+        "GO",
+        {
+            "test_rl_loss_ceiling": "not_applicable",
+            "test_rl_loss_vs_baseline": "not_applicable",
+            "test_rl_reward_trend": "not_applicable",
+            "test_vram_headroom": "not_applicable",
+            "test_vram_headroom_margin": "not_applicable",
+        },
+        algorithms={},
+        gpu_free_ratios=None,
+        config_edits=(
+            ('components = ["serving", "worker-rl"]', 'components = ["serving"]'),
+            ('gpus = "required"', 'gpus = "none"'),
+        ),
     ),
 )
 BY_NAME = {s.name: s for s in SCENARIOS}

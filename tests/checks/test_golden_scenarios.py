@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.checks.conftest import GateRun, ScenarioRunner
-from tests.checks.scenarios import SCENARIOS, BY_NAME
+from tests.checks.scenarios import BY_NAME, SCENARIOS
 
 pytestmark = pytest.mark.prometheus
 
@@ -215,6 +215,20 @@ def test_vram_between_the_lines_only_warns(
     critical = check(scenario_runner, scenario_name, "test_vram_headroom")
     margin = check(scenario_runner, scenario_name, "test_vram_headroom_margin")
     assert (critical["value"], margin["value"]) == (pytest.approx(0.22), pytest.approx(0.22))
+
+
+@pytest.mark.parametrize("scenario_name", ["serving-only-without-gpus"])
+def test_absent_parts_are_not_applicable_with_the_config_reason(
+    scenario_runner: ScenarioRunner, scenario_name: str
+) -> None:
+    """Without worker-rl and GPUs the RL and VRAM checks say why they do not apply."""
+    checks = live(scenario_runner, scenario_name).checks()
+    assert checks["test_rl_reward_trend"]["message"] == (
+        "component worker-rl is not deployed ([deployment] components)"
+    )
+    assert checks["test_vram_headroom"]["message"] == (
+        'no GPUs in this deployment ([deployment] gpus = "none")'
+    )
 
 
 @pytest.mark.parametrize("scenario_name", ["warnings-and-one-critical"])
