@@ -47,6 +47,7 @@ MAX_PARALLEL_QUERIES = 16
 GRACE_SECONDS = 0.3
 """How long past the deadline a waiter lets a worker give its own, more precise, answer."""
 SCRAPE_CLOCK_TOLERANCE_SECONDS = 300.0
+TIME_TOLERANCE_SECONDS = 0.001
 DEADLINE_CAUSE = (
     "the gate deadline of {seconds:g} s (--gate-deadline) passed before the answer came"
 )
@@ -257,6 +258,11 @@ def _replay(settings: SourceSettings, deadline: Deadline) -> MetricSnapshot:
             "--gate-record and --gate-replay are both given; record during a live run only"
         )
     recording, sha256 = recorder.read(settings.replay_path)
+    if abs(settings.at - recording.at) > TIME_TOLERANCE_SECONDS:
+        raise SourceConfigError(
+            f"{settings.replay_path}: recorded at T={recording.at:.3f} but --gate-time asks for "
+            f"T={settings.at:.3f}; drop --gate-time to replay at the recorded instant"
+        )
     if set(recording.extra_matchers) != set(settings.extra_matchers):
         raise SourceConfigError(
             f"{settings.replay_path}: recorded with label selector "

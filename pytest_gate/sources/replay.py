@@ -15,7 +15,10 @@ from pytest_gate.sources import promql
 from pytest_gate.sources.base import failed
 from pytest_gate.sources.recorder import Recording, RecordingError, read
 
-__all__ = ["RecordingError", "ReplaySource", "recorded_time"]
+__all__ = ["RecordingError", "ReplayError", "ReplaySource", "recorded_time"]
+
+ReplayError = RecordingError
+"""The error for a recording that cannot be replayed (a ``SourceConfigError``)."""
 
 
 class ReplaySource:

@@ -73,15 +73,14 @@ def test_replay_reproduces_every_answer_exactly(
     assert [answer_json(replay.ask(q)) for q in QUERIES[scenario]] == recorded
 
 
-def test_replay_uses_the_recorded_instant(
+def test_replay_at_another_instant_is_refused(
     fault_server: FaultServer, open_source: SnapshotFactory, tmp_path: Path
 ) -> None:
-    """A replayed snapshot's T is the recorded T, whatever the session's clock says."""
+    """Recorded answers belong to the recorded T: asking for another --gate-time is refused."""
     path = tmp_path / "recording.json"
-    live = open_source(prometheus_url=f"{fault_server.url}/ok/at", record_path=path, at=1234.5)
-    live.ask(Gauge(Selector("up")))
-    live.close()
-    assert open_source(replay_path=path, at=99.0).at == 1234.5
+    open_source(prometheus_url=f"{fault_server.url}/ok/at", record_path=path, at=1234.5).close()
+    with pytest.raises(SourceConfigError, match="drop --gate-time"):
+        open_source(replay_path=path, at=99.0)
 
 
 def test_recording_hash_is_reported(
