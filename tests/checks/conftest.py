@@ -21,7 +21,8 @@ from typing import Any
 
 import pytest
 
-from tests.checks.scenarios import BY_NAME, SCENARIOS, Scenario, T, openmetrics
+from tests.checks.deployment import Scenario, T
+from tests.checks.scenarios import BY_NAME, SCENARIOS, openmetrics
 from tests.prometheus_server import PrometheusServer
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,0 +1,233 @@
+"""One deployment's metrics for the golden scenarios, written as OpenMetrics for a backfill.
+
+A :class:`Scenario` describes a deployment state (healthy by default) and what the gate must say
+about it; :func:`write` adds its series under its own ``namespace`` label. Timestamps are relative to
+the fixed evaluation instant :data:`T` (passed to the gate with ``--gate-time``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from tests.prometheus_server import OpenMetrics
+
+T = 1_749_999_600  # 2025-06-15T15:00:00Z, a multiple of 60 s so steps line up with T
+COUNTER_STEP_SECONDS = 30
+COUNTER_HISTORY_SECONDS = 35 * 60  # the 30m windows, plus margin
+GAUGE_STEP_SECONDS = 60
+RL_HISTORY_SECONDS = 140 * 60  # the 2h baseline and trend windows, plus margin
+GAUGE_HISTORY_SECONDS = 15 * 60  # other gauges are read at T only
+BUCKETS = (0.5, 1.0, 2.5, 3.2, 4.5, 6.0, 10.0, math.inf)
+MODES = ("fast", "balanced", "creative")
+REQUESTS_PER_STEP = 60.0
+BRIEFS_PER_STEP = 15.0
+LOOKUPS_PER_STEP = 20.0
+HEALTHY_LATENCY = {"fast": 0.8, "balanced": 1.5, "creative": 2.0}
+SLOW_CREATIVE_SECONDS = 5.5
+GPU_TOTAL_BYTES = 80e9
+CPU_LIMIT_CORES = 2.0
+MEMORY_LIMIT_BYTES = 8 * 2**30
+MODEL_BY_MODE = {"fast": "mistral_7b", "balanced": "llama3_8b", "creative": "qwen_32b"}
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    """One RL algorithm's loss and reward history."""
+
+    loss: float = 0.5
+    runaway_loss: float | None = None
+    runaway_seconds: int = 0
+    reward_slope_per_hour: float = 0.1
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A deployment state, and what the gate must say about it.
+
+    ``failing`` maps a check id (``test_x`` or ``test_x[param]``) to its expected outcome; every
+    other check must pass. ``config_edits`` are (old, new) text replacements in gate.toml.
+    """
+
+    name: str
+    verdict: str
+    failing: dict[str, str] = field(default_factory=dict)
+    error_share: float = 0.0
+    traffic: bool = True
+    schema_fixes_per_step: float = 0.0
+    fix_counter_present: bool = True
+    latency: dict[str, float] = field(default_factory=lambda: dict(HEALTHY_LATENCY))
+    creative_slow_seconds: int = 0
+    hit_share: dict[str, float] = field(
+        default_factory=lambda: {"fast": 0.8, "balanced": 0.8, "creative": 0.5}
+    )
+    algorithms: dict[str, Algorithm] = field(default_factory=lambda: {"ppo": Algorithm()})
+    gpu_free_ratios: tuple[float, ...] | None = (0.40, 0.45)
+    serving_up: tuple[float, ...] = (1.0, 1.0)
+    cpu_cores: float = 0.5
+    memory_bytes: float = 2 * 2**30
+    config_edits: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def namespace(self) -> str:
+        """The label value that selects this scenario."""
+        return f"golden-{self.name}"
+
+
+def _times(history_seconds: int, step_seconds: int) -> Iterator[tuple[int, float]]:
+    steps = history_seconds // step_seconds
+    for index in range(steps + 1):
+        yield index, float(T - history_seconds + index * step_seconds)
+
+
+def _counter(om: OpenMetrics, name: str, labels: dict[str, str], per_step: list[float]) -> None:
+    total = 0.0
+    for (_, ts), increment in zip(
+        _times(COUNTER_HISTORY_SECONDS, COUNTER_STEP_SECONDS), per_step, strict=True
+    ):
+        total += increment
+        om.sample(name, labels, total, ts, kind="counter")
+
+
+def _gauge(
+    om: OpenMetrics,
+    name: str,
+    labels: dict[str, str],
+    values: list[float],
+    history_seconds: int = GAUGE_HISTORY_SECONDS,
+) -> None:
+    steps = _times(history_seconds, GAUGE_STEP_SECONDS)
+    for (_, ts), value in zip(steps, values, strict=True):
+        om.sample(name, labels, value, ts)
+
+
+def _counter_steps() -> list[float]:
+    return [ts for _, ts in _times(COUNTER_HISTORY_SECONDS, COUNTER_STEP_SECONDS)]
+
+
+def _gauge_steps(history_seconds: int = GAUGE_HISTORY_SECONDS) -> list[float]:
+    return [ts for _, ts in _times(history_seconds, GAUGE_STEP_SECONDS)]
+
+
+def write(om: OpenMetrics, s: Scenario) -> None:
+    """Add every series of scenario ``s`` to ``om``."""
+    base = {"namespace": s.namespace}
+    steps = _counter_steps()
+    flow = 1.0 if s.traffic else 0.0
+    requests = [REQUESTS_PER_STEP * flow for _ in steps]
+    _serving_http(om, base, requests, s.error_share)
+    for mode in MODES:
+        mode_labels = {**base, "mode": mode}
+        briefs = [BRIEFS_PER_STEP * flow for _ in steps]
+        _counter(om, "llm_brief_total", {**mode_labels, "status": "success"}, briefs)
+        _counter(om, "llm_brief_total", {**mode_labels, "status": "failure"}, [0.0 for _ in steps])
+        if s.fix_counter_present:
+            fix = {**mode_labels, "original_model": MODEL_BY_MODE[mode]}
+            _counter(
+                om, "llm_schema_fix_count_total", fix, [s.schema_fixes_per_step for _ in steps]
+            )
+        _latency(om, mode_labels, s, mode, briefs)
+        hits = [LOOKUPS_PER_STEP * flow * s.hit_share[mode] for _ in steps]
+        misses = [LOOKUPS_PER_STEP * flow * (1 - s.hit_share[mode]) for _ in steps]
+        cache = {**mode_labels, "cache_type": "response"}
+        _counter(om, "cache_hits_total", cache, hits)
+        _counter(om, "cache_misses_total", cache, misses)
+    _rl(om, base, s)
+    _gpus(om, base, s)
+    _resources(om, base, s)
+    for index, up in enumerate(s.serving_up):
+        labels = {**base, "job": "serving", "instance": f"serving-{index}:8000"}
+        _gauge(om, "up", labels, [up for _ in _gauge_steps()])
+
+
+def _serving_http(
+    om: OpenMetrics, base: dict[str, str], requests: list[float], error_share: float
+) -> None:
+    labels = {**base, "method": "POST", "handler": "/v1/brief"}
+    ok = [r * (1 - error_share) for r in requests]
+    errors = [r * error_share for r in requests]
+    _counter(om, "http_requests_total", {**labels, "status": "200"}, ok)
+    _counter(om, "http_requests_total", {**labels, "status": "500"}, errors)
+
+
+def _latency(
+    om: OpenMetrics, labels: dict[str, str], s: Scenario, mode: str, briefs: list[float]
+) -> None:
+    steps = _counter_steps()
+    slow_from = T - s.creative_slow_seconds
+    latencies = [
+        SLOW_CREATIVE_SECONDS if mode == "creative" and ts > slow_from else s.latency[mode]
+        for ts in steps
+    ]
+    for bound in BUCKETS:
+        le = "+Inf" if math.isinf(bound) else repr(bound)
+        per_step = [
+            n if value <= bound else 0.0 for n, value in zip(briefs, latencies, strict=True)
+        ]
+        _histogram_counter(om, "llm_brief_latency_seconds_bucket", {**labels, "le": le}, per_step)
+    _histogram_counter(om, "llm_brief_latency_seconds_count", labels, briefs)
+    sums = [n * value for n, value in zip(briefs, latencies, strict=True)]
+    _histogram_counter(om, "llm_brief_latency_seconds_sum", labels, sums)
+
+
+def _histogram_counter(
+    om: OpenMetrics, name: str, labels: dict[str, str], per_step: list[float]
+) -> None:
+    total = 0.0
+    for ts, increment in zip(_counter_steps(), per_step, strict=True):
+        total += increment
+        om.sample(name, labels, total, ts, kind="histogram")
+
+
+def _rl(om: OpenMetrics, base: dict[str, str], s: Scenario) -> None:
+    steps = _gauge_steps(RL_HISTORY_SECONDS)
+    for name, algo in s.algorithms.items():
+        labels = {**base, "algorithm": name}
+        losses = [
+            algo.runaway_loss
+            if algo.runaway_loss is not None and ts > T - algo.runaway_seconds
+            else algo.loss + 0.02 * math.sin(index)
+            for index, ts in enumerate(steps)
+        ]
+        policy = [-0.1 for _ in steps]
+        _gauge(om, "rl_loss", {**labels, "loss_type": "total_loss"}, losses, RL_HISTORY_SECONDS)
+        _gauge(om, "rl_loss", {**labels, "loss_type": "policy_loss"}, policy, RL_HISTORY_SECONDS)
+        rewards = [
+            1.0 + algo.reward_slope_per_hour * (ts - T) / 3600 + 0.01 * math.cos(index)
+            for index, ts in enumerate(steps)
+        ]
+        reward = {**labels, "window": "100"}
+        _gauge(om, "rl_reward_ma", reward, rewards, RL_HISTORY_SECONDS)
+
+
+def _gpus(om: OpenMetrics, base: dict[str, str], s: Scenario) -> None:
+    if s.gpu_free_ratios is None:
+        return
+    steps = _gauge_steps()
+    for index, free_ratio in enumerate(s.gpu_free_ratios):
+        labels = {
+            **base,
+            "gpu": str(index),
+            "uuid": f"GPU-{index:04d}",
+            "name": "NVIDIA A100 80GB",
+            "instance": "node-a:9400",
+        }
+        free = GPU_TOTAL_BYTES * free_ratio
+        _gauge(om, "nvidia_gpu_memory_total_bytes", labels, [GPU_TOTAL_BYTES for _ in steps])
+        _gauge(om, "nvidia_gpu_memory_free_bytes", labels, [free for _ in steps])
+        _gauge(om, "nvidia_gpu_memory_used_bytes", labels, [GPU_TOTAL_BYTES - free for _ in steps])
+
+
+def _resources(om: OpenMetrics, base: dict[str, str], s: Scenario) -> None:
+    labels = {**base, "pod": "serving-0", "container": "serving"}
+    cpu_per_step = [s.cpu_cores * COUNTER_STEP_SECONDS for _ in _counter_steps()]
+    _counter(om, "container_cpu_usage_seconds_total", labels, cpu_per_step)
+    steps = _gauge_steps()
+    _gauge(om, "container_memory_working_set_bytes", labels, [s.memory_bytes for _ in steps])
+    limits = "kube_pod_container_resource_limits"
+    _gauge(
+        om, limits, {**labels, "resource": "cpu", "unit": "core"}, [CPU_LIMIT_CORES for _ in steps]
+    )
+    memory = {**labels, "resource": "memory", "unit": "byte"}
+    _gauge(om, limits, memory, [MEMORY_LIMIT_BYTES for _ in steps])
