@@ -90,7 +90,9 @@ def gpus(
     from pytest_gate.gpusource import needs_metrics, open_gpu_snapshot
 
     mode = gate_options.gpu_source
-    snapshot = request.getfixturevalue("metrics") if needs_metrics(mode) else None
+    recorded = bool(gate_options.record or gate_options.replay)
+    wanted = needs_metrics(mode, record_or_replay=recorded)
+    snapshot = request.getfixturevalue("metrics") if wanted else None
     return open_gpu_snapshot(mode, snapshot, gate_config.gpu_metric_names)
 
 

@@ -55,9 +55,7 @@ GATE_SESSION = pytest.StashKey[GateSession]()
 def redact_url(url: str) -> str:
     """Remove credentials (``user:pass@``) and the query string from a URL for reports and logs."""
     parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
+    host = parts.netloc.rpartition("@")[2]
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 

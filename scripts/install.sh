@@ -8,12 +8,12 @@ cd "$(dirname "$0")/.."
 say() { printf '[install] %s\n' "$*"; }
 
 if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null \
-    || ! command -v prometheus-pushgateway >/dev/null; then
+    || ! command -v prometheus-pushgateway >/dev/null || ! command -v openssl >/dev/null; then
     say "apt-get: prometheus, prometheus-pushgateway (about a minute)"
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-        prometheus prometheus-pushgateway >/dev/null
+        prometheus prometheus-pushgateway openssl >/dev/null
     # The Debian package starts services we do not want competing for ports.
     $SUDO systemctl stop prometheus prometheus-pushgateway prometheus-node-exporter 2>/dev/null || true
 fi
