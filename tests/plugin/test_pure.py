@@ -20,6 +20,7 @@ from pytest_gate.observe import UNKNOWN_COMPARISON, GateDataError, GateNoData, O
 from pytest_gate.options import BAD_TIME, OptionError, parse_time
 from pytest_gate.query import Answer, DataState, SeriesValue
 from pytest_gate.report import dumps_strict, format_window, sanitize
+from pytest_gate.session import redact_url
 
 C, W = Severity.CRITICAL, Severity.WARNING
 
@@ -164,3 +165,16 @@ def test_parse_time_rejects_ambiguous_or_bad(text: str) -> None:
     with pytest.raises(OptionError) as info:
         parse_time(text)
     assert str(info.value) == BAD_TIME.format(value=text)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://user:secret@prom:9090/api?token=x", "http://prom:9090/api"),
+        ("https://[::1]:9090/", "https://[::1]:9090/"),
+        ("http://u:p@[fd00::5]:80", "http://[fd00::5]:80"),
+    ],
+)
+def test_redact_url_drops_credentials_and_keeps_ipv6(url: str, shown: str) -> None:
+    """Credentials and query strings never reach the report; IPv6 hosts keep their brackets."""
+    assert redact_url(url) == shown
