@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.checks.conftest import GATE_DIR, ROOT, GateRun, gate_env, run_gate
+from tests.checks.conftest import GATE_DIR, ROOT, RUN_TIMEOUT_SECONDS, GateRun, gate_env, run_gate
 from tests.checks.serving_stub import serving_stub
 from tests.prometheus_server import free_port
 
@@ -43,6 +43,7 @@ def collected(*args: str) -> list[str]:
         env=gate_env(),
         capture_output=True,
         text=True,
+        timeout=RUN_TIMEOUT_SECONDS,
         check=False,
     )
     return [line.split("::")[-1] for line in done.stdout.splitlines() if "::" in line]
