@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -153,10 +154,17 @@ def render_outputs(decision: Decision) -> str:
     return "".join(f"{key}={value}\n" for key, value in values.items())
 
 
-def run_gate(command: Sequence[str]) -> int | None:
-    """Run the gate command; its output goes straight to this process's stdout/stderr."""
+def run_gate(command: Sequence[str], *, own_summary: bool) -> int | None:
+    """Run the gate command; its output goes straight to this process's stdout/stderr.
+
+    With ``own_summary`` the child does not see GITHUB_STEP_SUMMARY, so the job summary holds
+    this script's decision once instead of the plugin's table followed by ours.
+    """
+    env = dict(os.environ)
+    if own_summary:
+        env.pop("GITHUB_STEP_SUMMARY", None)
     try:
-        return subprocess.run(list(command), check=False).returncode
+        return subprocess.run(list(command), env=env, check=False).returncode
     except OSError as exc:
         print(f"gate_decide: cannot start {command[0]!r}: {exc}", file=sys.stderr)
         return None
@@ -200,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--report {args.report} is a directory; give the report file's path")
     allowed = set(args.allow or ["GO"])
     args.report.unlink(missing_ok=True)  # a stale report must never speak for this run
-    rc = run_gate(command)
+    rc = run_gate(command, own_summary=args.summary is not None)
     text = args.report.read_text(encoding="utf-8") if args.report.is_file() else None
     decision = decide(rc, text, report_name=str(args.report),
                       require_complete=args.require_complete)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.ops.paths import GATE_DECIDE
+from tests.ops.real_gate import gate_command, gate_env, write_suite
 
 EXIT = {"GO": 0, "WARNING": 1, "NO-GO": 2}
 
@@ -174,6 +175,27 @@ def test_summary_lists_the_checks_that_did_not_pass(tmp_path: Path) -> None:
     assert "test_api_5xx_rate" not in summary
 
 
+def test_the_gate_does_not_write_its_own_summary_next_to_the_decision(tmp_path: Path) -> None:
+    """With --summary, the gate child runs without GITHUB_STEP_SUMMARY: one summary, not two."""
+    summary = tmp_path / "summary.md"
+    report_path = tmp_path / "gate_report.json"
+    child = (
+        "import json, os, pathlib, sys\n"
+        "target = os.environ.get('GITHUB_STEP_SUMMARY')\n"
+        "if target: open(target, 'a').write('PLUGIN SUMMARY\\n')\n"
+        f"pathlib.Path({str(report_path)!r}).write_text({json.dumps(report('GO'))!r})\n"
+    )
+    subprocess.run(
+        [sys.executable, str(GATE_DECIDE), "--report", str(report_path), "--summary", str(summary),
+         "--", sys.executable, "-c", child],
+        env={**os.environ, "GITHUB_STEP_SUMMARY": str(summary)},
+        capture_output=True, text=True, check=False, timeout=60,
+    )
+    text = summary.read_text()
+    assert "PLUGIN SUMMARY" not in text
+    assert text.startswith("## Deployment gate: 🟢 GO")
+
+
 def test_missing_command_is_a_usage_error(tmp_path: Path) -> None:
     """No gate command after -- exits 64 with a message showing the fix."""
     result = subprocess.run(
@@ -184,37 +206,16 @@ def test_missing_command_is_a_usage_error(tmp_path: Path) -> None:
     assert "put it after --" in result.stderr
 
 
-REAL_SUITE = '''
-import pytest
-
-@pytest.mark.warning
-def test_cache_hit_rate():
-    """Cache hit rate."""
-    assert {warning_ok}, "fast hit rate 50% < 60%"
-
-@pytest.mark.critical
-def test_api_5xx_rate():
-    """API 5xx rate."""
-    assert {critical_ok}, "5xx 2.0% > 0.5%"
-'''
-
 
 def run_real_gate(tmp_path: Path, *, warning_ok: bool, critical_ok: bool) -> tuple[int, dict[str, str]]:
     """gate_decide around a real pytest gate run (the pytest-gate plugin) on a tiny suite."""
-    suite = tmp_path / "gate_checks"
-    suite.mkdir()
-    (suite / "test_suite.py").write_text(
-        REAL_SUITE.format(warning_ok=warning_ok, critical_ok=critical_ok))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GATE_")}
-    env.update(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", PYTEST_PLUGINS="pytest_gate.plugin")
+    write_suite(tmp_path, warning_ok=warning_ok, critical_ok=critical_ok)
     outputs = tmp_path / "out"
     result = subprocess.run(
         [sys.executable, str(GATE_DECIDE), "--report", "gate_report.json", "--require-complete",
          "--allow", "GO", "--allow", "WARNING", "--github-output", str(outputs), "--",
-         sys.executable, "-m", "pytest", "gate_checks", "-p", "no:cacheprovider",
-         "--gate-report", "gate_report.json", "--gate-require-complete",
-         "--gate-config", str(GATE_DECIDE.parents[1] / "gate_checks" / "gate.toml")],
-        cwd=tmp_path, env=env, capture_output=True, text=True, check=False, timeout=120,
+         *gate_command("--gate-report", "gate_report.json", "--gate-require-complete")],
+        cwd=tmp_path, env=gate_env(), capture_output=True, text=True, check=False, timeout=120,
     )
     return result.returncode, dict(line.split("=", 1) for line in outputs.read_text().splitlines())
 

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 import requests
@@ -15,6 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from pytest_gate.push import STATUS_VALUES, PushError, build_gate_registry, push_gate_status
 from tests.ops.paths import ALERT_RULES, RECORDING_RULES
+from tests.ops.real_gate import run_gate, write_suite
 from tests.prometheus_server import PrometheusServer, Pushgateway, free_port
 
 pytestmark = pytest.mark.prometheus
@@ -224,3 +226,26 @@ def test_bare_host_and_port_is_accepted(stack: tuple[Pushgateway, PrometheusServ
     assert 'deployment_gate_status{environment="ci-bare",instance="",job="deployment_gate"} 2' in exposed
 
 
+
+
+def test_gate_run_with_gate_pushgateway_makes_the_no_go_alert_pending(
+    stack: tuple[Pushgateway, PrometheusServer], tmp_path: Path
+) -> None:
+    """A real gate run with --gate-pushgateway pushes NO-GO and Prometheus's rule goes pending."""
+    gateway, prometheus = stack
+    write_suite(tmp_path, warning_ok=True, critical_ok=False)
+    result = run_gate(tmp_path, "--gate-pushgateway", gateway.url, "--gate-environment", "ci-run")
+    assert result.returncode == 2, result.stdout + result.stderr
+    prometheus.wait_for('ALERTS{alertname="DeploymentGateNoGo", environment="ci-run"}')
+    [failed] = prometheus.wait_for(
+        'deployment_gate_check_passed{environment="ci-run", check="api_5xx_rate"}')
+    assert (failed["metric"]["severity"], failed["value"][1]) == ("critical", "0")
+
+
+def test_gate_run_keeps_its_verdict_when_the_push_fails(tmp_path: Path) -> None:
+    """An unreachable Pushgateway is reported and the exit code stays the verdict's (WARNING)."""
+    write_suite(tmp_path, warning_ok=False, critical_ok=True)
+    url = f"http://127.0.0.1:{free_port()}"
+    result = run_gate(tmp_path, "--gate-pushgateway", url, "--gate-environment", "ci-down")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"not pushed to {url}" in result.stdout + result.stderr
