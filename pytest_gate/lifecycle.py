@@ -41,9 +41,12 @@ def enter_gate_mode(config: pytest.Config, state: GateSession) -> None:
     state.gate_config = load_gate_config(state)
 
 
-def with_time(options: GateOptions, at: float) -> GateOptions:
-    """The same options at another evaluation instant (xdist workers take the controller's T)."""
-    return dataclasses.replace(options, at=at, at_given=True)
+def with_time(options: GateOptions, at: float, *, given: bool = True) -> GateOptions:
+    """The same options at another evaluation instant (xdist workers take the controller's T).
+
+    ``given`` says whether T counts as chosen by the user (which alone switches gate mode on).
+    """
+    return dataclasses.replace(options, at=at, at_given=given)
 
 
 def time_from_recording(state: GateSession, options: GateOptions) -> GateOptions:

@@ -21,6 +21,7 @@ MARKERS = (
     "smoke: post-deploy smoke check against a live service (run with -m smoke --serving-url URL)",
 )
 WORKER_TIME_KEY = "gate_at"
+WORKER_TIME_GIVEN_KEY = "gate_at_given"
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -47,7 +48,11 @@ def pytest_configure(config: pytest.Config) -> None:
     except OptionError as exc:
         state.fail(SessionState.USAGE_ERROR, str(exc))
     if state.options is not None and workerinput and WORKER_TIME_KEY in workerinput:
-        state.options = lifecycle.with_time(state.options, float(workerinput[WORKER_TIME_KEY]))
+        state.options = lifecycle.with_time(
+            state.options,
+            float(workerinput[WORKER_TIME_KEY]),
+            given=bool(workerinput.get(WORKER_TIME_GIVEN_KEY)),
+        )
     args = [str(a) for a in config.args]
     points_at_gate = any(gate_dir_of(Path(a.split("::")[0])) is not None for a in args)
     explicit = state.options is not None and state.options.explicit
@@ -70,6 +75,7 @@ class GateRun:
         """xdist: give every worker the controller's evaluation instant T."""
         if self.state.options is not None:
             node.workerinput[WORKER_TIME_KEY] = self.state.options.at
+            node.workerinput[WORKER_TIME_GIVEN_KEY] = self.state.options.at_given
 
     def pytest_report_header(self) -> list[str] | None:
         """The gate header: config path, source and evaluation instant."""

