@@ -1,0 +1,1 @@
+"""The serving stack the gate verifies: FastAPI, three models, the metric contract."""

@@ -1,0 +1,120 @@
+"""Admin endpoints behind a bearer token (``SERVING_ADMIN_TOKEN``), compared in constant time.
+
+With no token configured every admin endpoint answers 403 and says how to enable them: never open.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from serving.admission import AdmissionRefused
+from serving.errors import ApiError, error_responses
+from serving.integrity import IntegrityError, LoadError
+from serving.schemas import (
+    CacheCleared,
+    CacheConfig,
+    CacheModeStats,
+    CacheTtlRequest,
+    Mode,
+    ModelRequest,
+    ModelStatus,
+    ModeSetRequest,
+    ModeSetResponse,
+)
+from serving.state import ServingState, serving_state
+
+ADMIN_DISABLED = (
+    "admin endpoints are disabled because SERVING_ADMIN_TOKEN is not set; set it to a long random "
+    "secret and restart the server to enable them"
+)
+MISSING_TOKEN = (
+    "missing bearer token; send the header `Authorization: Bearer <SERVING_ADMIN_TOKEN>`"
+)
+WRONG_TOKEN = "wrong admin token; use the value of SERVING_ADMIN_TOKEN"
+
+_bearer = HTTPBearer(auto_error=False, description="The value of SERVING_ADMIN_TOKEN.")
+
+
+def require_admin(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    state: Annotated[ServingState, Depends(serving_state)],
+) -> ServingState:
+    """Dependency: allow the request only with the configured admin token."""
+    expected = state.settings.admin_token
+    if not expected:
+        raise ApiError(403, "admin_disabled", ADMIN_DISABLED)
+    if credentials is None:
+        raise ApiError(401, "unauthorized", MISSING_TOKEN, {"WWW-Authenticate": "Bearer"})
+    if not hmac.compare_digest(credentials.credentials.encode(), expected.encode()):
+        raise ApiError(403, "forbidden", WRONG_TOKEN)
+    return state
+
+
+Admin = Annotated[ServingState, Depends(require_admin)]
+"""Route parameter type: the serving state, after the admin token check."""
+
+
+def _unknown_model(state: ServingState, name: str) -> ApiError:
+    return ApiError(
+        404,
+        "unknown_model",
+        f"unknown model {name!r}; known models: {', '.join(state.registry.names)}",
+    )
+
+
+def admin_router() -> APIRouter:
+    """The ``/admin`` routes."""
+    router = APIRouter(prefix="/admin", tags=["admin"], responses=error_responses(401, 403))
+
+    @router.post("/model/unload", response_model=ModelStatus, responses=error_responses(404))
+    async def unload_model(body: ModelRequest, state: Admin) -> Any:
+        if body.model not in state.registry.names:
+            raise _unknown_model(state, body.model)
+        return await state.in_load_thread(state.manager.unload, body.model)
+
+    @router.post(
+        "/model/load", response_model=ModelStatus, responses=error_responses(404, 409, 500)
+    )
+    async def load_model(body: ModelRequest, state: Admin) -> Any:
+        if body.model not in state.registry.names:
+            raise _unknown_model(state, body.model)
+        try:
+            return await state.in_load_thread(state.manager.load, body.model)
+        except AdmissionRefused as refusal:
+            raise ApiError(409, "admission_refused", str(refusal), gpus=refusal.details) from None
+        except IntegrityError as error:
+            raise ApiError(409, "integrity", str(error)) from None
+        except LoadError as error:
+            raise ApiError(500, "load_failed", str(error)) from None
+
+    @router.post("/mode/set", response_model=ModeSetResponse)
+    async def set_mode(body: ModeSetRequest, state: Admin) -> Any:
+        previous = state.service.set_default_mode(body.mode)
+        return {"default_mode": body.mode, "previous": previous}
+
+    @router.get("/cache/stats", response_model=dict[str, CacheModeStats])
+    async def cache_stats(state: Admin) -> Any:
+        return state.cache.stats()
+
+    @router.get("/cache/config", response_model=CacheConfig)
+    async def cache_config(state: Admin) -> Any:
+        return state.cache.config()
+
+    @router.post("/cache/ttl", response_model=CacheConfig)
+    async def cache_ttl(body: CacheTtlRequest, state: Admin) -> Any:
+        state.cache.set_ttl(body.mode, body.ttl_seconds)
+        return state.cache.config()
+
+    @router.delete("/cache", response_model=CacheCleared)
+    async def cache_clear(state: Admin, mode: Mode | None = None) -> Any:
+        return {"cleared": state.cache.clear(mode), "mode": mode}
+
+    @router.get("/downshift/stats")
+    async def downshift_stats(state: Admin) -> dict[str, Any]:
+        return state.downshift.stats(state.manager.available_modes())
+
+    return router
