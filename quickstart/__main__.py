@@ -60,7 +60,7 @@ def parse_args(argv: Sequence[str] | None) -> QuickstartSettings:
         default=3,
         help="rounds over the same texts; the later ones hit the cache (default 3)",
     )
-    parser.add_argument("--concurrency", type=int, default=2, help="parallel clients (default 2)")
+    parser.add_argument("--concurrency", type=int, default=1, help="parallel clients (default 1)")
     args = parser.parse_args(argv)
     if not 1 <= args.texts <= 12 or args.repeats < 1 or args.concurrency < 1:
         parser.error("--texts takes 1..12, --repeats and --concurrency at least 1")

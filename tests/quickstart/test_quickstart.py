@@ -77,9 +77,17 @@ def test_quickstart_runs_the_chain_and_cleans_up(tmp_path: Path, fault: str) -> 
     assert outcomes["test_rl_loss_ceiling"] == "not_applicable"
     assert smoke["verdict"] == "GO"
     if fault == "none":
-        assert outcomes["test_schema_failure_rate"] == "pass"
-        assert outcomes["test_api_5xx_rate"] == "pass"
-        assert gate["verdict"] in ("GO", "WARNING")
+        failing = {
+            c["id"].split("::")[-1] for c in gate["checks"] if c["effect"] not in (None, "GO")
+        }
+        # A healthy stack is GO. Only latency may warn, when this machine is much slower than
+        # the 2-core machine the limits were tried on; nothing else may fail.
+        assert failing <= {
+            "test_p95_latency[fast]",
+            "test_p95_latency[balanced]",
+            "test_p95_latency[creative]",
+        }, failing
+        assert gate["verdict"] == ("GO" if not failing else "WARNING")
         assert result.returncode == gate["exit_code"]
     else:
         assert gate["verdict"] == "NO-GO"
