@@ -16,14 +16,24 @@ class DeadlineExceeded(Exception):
 
 
 class Deadline:
-    """A budget of ``seconds`` that starts when the object is created."""
+    """A budget of ``seconds`` that starts at ``started`` (a ``clock()`` reading; default now).
 
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    The gate starts its budget when pytest configures the plugin, so collection and fixture
+    set-up count against ``--gate-deadline`` too.
+    """
+
+    def __init__(
+        self,
+        seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        started: float | None = None,
+    ) -> None:
         if not seconds > 0:
             raise ValueError(f"deadline {seconds!r} s is not positive; use e.g. 20")
         self.seconds = float(seconds)
         self._clock = clock
-        self._end = clock() + self.seconds
+        self._end = (clock() if started is None else started) + self.seconds
 
     def remaining(self) -> float:
         """Seconds left (negative once expired)."""

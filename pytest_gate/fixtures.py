@@ -54,6 +54,7 @@ def gate_config(pytestconfig: pytest.Config) -> GateConfig:
 @pytest.fixture(scope="session")
 def metrics(pytestconfig: pytest.Config, gate_options: GateOptions) -> Iterator[MetricSnapshot]:
     """The metric snapshot at the evaluation instant T; everything planned is prefetched."""
+    from pytest_gate.gpusource import needs_metrics, planned_queries
     from pytest_gate.snapshot import SourceConfigError, SourceSettings, open_snapshot
 
     state = pytestconfig.stash[GATE_SESSION]
@@ -66,6 +67,7 @@ def metrics(pytestconfig: pytest.Config, gate_options: GateOptions) -> Iterator[
         at=gate_options.at,
         deadline_seconds=gate_options.deadline_seconds,
         extra_matchers=gate_cfg.label_matchers if gate_cfg is not None else (),
+        started_monotonic=state.started,
     )
     try:
         snapshot = open_snapshot(settings)
@@ -75,6 +77,8 @@ def metrics(pytestconfig: pytest.Config, gate_options: GateOptions) -> Iterator[
         planned = [
             q for batch in pytestconfig.hook.pytest_gate_plan(gate_config=gate_cfg) for q in batch
         ]
+        if needs_metrics(gate_options.gpu_source):  # the exporter gauges join the first wave
+            planned += planned_queries(gate_cfg.gpu_metric_names)
         snapshot.prefetch(planned)
     try:
         yield snapshot

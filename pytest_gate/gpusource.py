@@ -104,9 +104,14 @@ def _index(labels: Labels, position: int) -> int:
     return int(value) if value.isdigit() else position
 
 
+def planned_queries(names: MetricNames) -> list[Gauge]:
+    """The exporter gauges a GPU snapshot from metrics reads: total, free, used (in that order)."""
+    return [Gauge(Selector(n)) for n in (names.total, names.free, names.used)]
+
+
 def _from_metrics(metrics: MetricSnapshot, names: MetricNames) -> GpuSnapshot:
     kind = metrics.source.kind
-    total_q, free_q, used_q = (Gauge(Selector(n)) for n in (names.total, names.free, names.used))
+    total_q, free_q, used_q = planned_queries(names)
     metrics.prefetch([total_q, free_q, used_q])
     total, free, used = metrics.ask(total_q), metrics.ask(free_q), metrics.ask(used_q)
     text = f"{names.free} / {names.total} per GPU"

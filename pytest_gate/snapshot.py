@@ -43,7 +43,7 @@ from pytest_gate.sources.scrape import ScrapeSource
 
 __all__ = ["MetricSnapshot", "SourceConfigError", "SourceSettings", "open_snapshot"]
 
-MAX_PARALLEL_QUERIES = 16
+MAX_PARALLEL_QUERIES = 32
 GRACE_SECONDS = 0.3
 """How long past the deadline a waiter lets a worker give its own, more precise, answer."""
 SCRAPE_CLOCK_TOLERANCE_SECONDS = 300.0
@@ -64,6 +64,7 @@ class SourceSettings:
     at: float
     deadline_seconds: float
     extra_matchers: tuple[Matcher, ...] = ()
+    started_monotonic: float | None = None
 
 
 class MetricSnapshot:
@@ -300,7 +301,7 @@ def open_snapshot(
         raise SourceConfigError(
             f"{' and '.join(chosen)} are given together; choose one metric source"
         )
-    deadline = Deadline(settings.deadline_seconds)
+    deadline = Deadline(settings.deadline_seconds, started=settings.started_monotonic)
     if settings.replay_path is not None:
         return _replay(settings, deadline)
     source: MetricSource

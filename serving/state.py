@@ -48,8 +48,12 @@ class ServingState:
         return await asyncio.get_running_loop().run_in_executor(self.loads, fn, *args)
 
 
-def serving_state(request: Request) -> ServingState:
-    """Dependency: the app's :class:`ServingState`."""
+async def serving_state(request: Request) -> ServingState:
+    """Dependency: the app's :class:`ServingState`.
+
+    ``async`` so FastAPI resolves it on the event loop: a plain ``def`` dependency hops to the
+    thread pool on every request, which halved cache-hit throughput (bench/RESULTS.md).
+    """
     state: ServingState = request.app.state.serving
     return state
 

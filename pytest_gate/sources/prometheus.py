@@ -60,7 +60,7 @@ class PrometheusSource:
         self.url = client.url
         self._client = client
         self._extra = extra_matchers
-        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="gate-prometheus")
+        self._pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="gate-prometheus")
 
     def text(self, query: Query) -> str:
         """The PromQL of ``query`` with the config's label selector merged in."""

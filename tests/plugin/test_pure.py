@@ -7,6 +7,7 @@ import math
 
 import pytest
 
+from pytest_gate.deadline import Deadline
 from pytest_gate.decision import (
     CheckResult,
     Outcome,
@@ -178,3 +179,12 @@ def test_parse_time_rejects_ambiguous_or_bad(text: str) -> None:
 def test_redact_url_drops_credentials_and_keeps_ipv6(url: str, shown: str) -> None:
     """Credentials and query strings never reach the report; IPv6 hosts keep their brackets."""
     assert redact_url(url) == shown
+
+
+def test_deadline_can_start_before_it_is_created() -> None:
+    """The gate's budget starts when pytest configures the plugin, not when the source opens."""
+    now = [100.0]
+    deadline = Deadline(5.0, lambda: now[0], started=97.0)
+    assert deadline.remaining() == pytest.approx(2.0)
+    now[0] = 102.5
+    assert deadline.expired
