@@ -63,15 +63,7 @@ def requiring(answer: Answer, label: str, values: tuple[str, ...]) -> Answer:
     absent = [v for v in values if v not in present]
     if not absent:
         return checked
-    return Answer(
-        query_text=checked.query_text,
-        state=DataState.NO_DATA,
-        series=checked.series,
-        window_seconds=checked.window_seconds,
-        message=f"no series for {label} {', '.join(absent)}",
-        source=checked.source,
-        notes=checked.notes,
-    )
+    return checked.with_state(DataState.NO_DATA, f"no series for {label} {', '.join(absent)}")
 
 
 def hit_share(hits_per_miss: Answer, misses_per_hit: Answer) -> Answer:

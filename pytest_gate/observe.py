@@ -208,12 +208,6 @@ def _apply_floor(answer: Answer, min_samples: float) -> Answer:
     if not short:
         return answer
     names = ", ".join(f"{s.describe() or 'all'}: {s.samples:g}" for s in short)
-    return Answer(
-        query_text=answer.query_text,
-        state=DataState.NO_DATA,
-        series=answer.series,
-        window_seconds=answer.window_seconds,
-        message=f"fewer samples than the floor of {min_samples:g} ({names})",
-        source=answer.source,
-        notes=answer.notes,
+    return answer.with_state(
+        DataState.NO_DATA, f"fewer samples than the floor of {min_samples:g} ({names})"
     )

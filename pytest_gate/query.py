@@ -9,6 +9,7 @@ the window, the sample count and a data-quality :class:`DataState`.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -179,27 +180,20 @@ class Answer:
         counted = [s.samples for s in self.series if s.samples is not None]
         return sum(counted) if counted else None
 
+    def with_state(self, state: DataState, message: str) -> Answer:
+        """The same answer in another data-quality state, with the message that explains it."""
+        return dataclasses.replace(self, state=state, message=message)
+
     def checked(self) -> Answer:
         """Turn an OK answer with no series or a NaN/±Inf value into the right failed state."""
         if self.state is not DataState.OK:
             return self
         if not self.series:
-            return _replace_state(self, DataState.NO_DATA, "empty result (no series matched)")
+            return self.with_state(DataState.NO_DATA, "empty result (no series matched)")
         for s in self.series:
             if math.isnan(s.value):
-                return _replace_state(self, DataState.NO_DATA, f"NaN value ({s.describe()})")
+                return self.with_state(DataState.NO_DATA, f"NaN value ({s.describe()})")
             if math.isinf(s.value):
-                return _replace_state(self, DataState.ERROR, f"infinite value ({s.describe()})")
+                return self.with_state(DataState.ERROR, f"infinite value ({s.describe()})")
         return self
 
-
-def _replace_state(answer: Answer, state: DataState, message: str) -> Answer:
-    return Answer(
-        query_text=answer.query_text,
-        state=state,
-        series=answer.series,
-        window_seconds=answer.window_seconds,
-        message=message,
-        source=answer.source,
-        notes=answer.notes,
-    )

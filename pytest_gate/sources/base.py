@@ -78,12 +78,4 @@ def succeeded(
     ).checked()
     if answer.state is DataState.OK:
         return answer
-    return Answer(
-        query_text=answer.query_text,
-        state=answer.state,
-        series=answer.series,
-        window_seconds=answer.window_seconds,
-        message=f"{answer.message} (query: {query_text})",
-        source=answer.source,
-        notes=answer.notes,
-    )
+    return answer.with_state(answer.state, f"{answer.message} (query: {query_text})")
