@@ -31,8 +31,6 @@ def _quickstart(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess
             str(report),
             "--smoke-report",
             str(smoke),
-            "--texts",
-            "4",
             *args,
         ],
         cwd=REPO,
