@@ -14,6 +14,7 @@ from pytest_gate.observe import NEGATIONS, format_value
 from pytest_gate.report import CheckRecord
 
 COLOURS = {Verdict.GO: "green", Verdict.WARNING: "yellow", Verdict.NO_GO: "red"}
+LABEL_WIDTH = 40
 LIGHTS = {Verdict.GO: "GREEN", Verdict.WARNING: "YELLOW", Verdict.NO_GO: "RED"}
 REASON_TEXT = {
     "no_checks": "no gate checks ran (nothing collected, or everything deselected)",
@@ -38,8 +39,14 @@ def check_label(record: CheckRecord) -> str:
     labels = worst.get("labels") if worst else None
     if not isinstance(labels, dict):
         labels = {}
-    suffix = " " + ",".join(f"{k}={v}" for k, v in sorted(labels.items())) if labels else ""
+    suffix = " " + ",".join(f"{k}={_short(v)}" for k, v in sorted(labels.items())) if labels else ""
     return record.title + (suffix if record.outcome is Outcome.FAIL else "")
+
+
+def _short(value: object) -> str:
+    """A label value as shown on the one-line verdict: long values (a response body) are cut."""
+    text = str(value)
+    return text if len(text) <= LABEL_WIDTH else text[: LABEL_WIDTH - 3] + "..."
 
 
 def _worst_series(obs: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -20,8 +20,9 @@ from pytest_gate.decision import (
 from pytest_gate.observe import UNKNOWN_COMPARISON, GateDataError, GateNoData, Observer
 from pytest_gate.options import BAD_TIME, OptionError, parse_time
 from pytest_gate.query import Answer, DataState, SeriesValue
-from pytest_gate.report import dumps_strict, format_window, sanitize
+from pytest_gate.report import CheckRecord, dumps_strict, format_window, sanitize
 from pytest_gate.session import redact_url
+from pytest_gate.terminal import check_label
 
 C, W = Severity.CRITICAL, Severity.WARNING
 
@@ -188,3 +189,16 @@ def test_deadline_can_start_before_it_is_created() -> None:
     assert deadline.remaining() == pytest.approx(2.0)
     now[0] = 102.5
     assert deadline.expired
+
+
+def test_traffic_light_cuts_long_label_values() -> None:
+    """A response body in a label does not flood the one-line verdict."""
+    record = CheckRecord(
+        id="x::test_health",
+        title="Serving health",
+        severity=C,
+        outcome=Outcome.FAIL,
+        observation={"series": [{"labels": {"body": "b" * 500}, "margin": -1.0, "passed": False}]},
+    )
+    label = check_label(record)
+    assert label == "Serving health body=" + "b" * 37 + "..."
