@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ MARKERS = (
     "warning: gate check whose failure, missing data or error makes the gate WARNING (exit 1)",
     "smoke: post-deploy smoke check against a live service (run with -m smoke --serving-url URL)",
 )
+STARTED_KEY = pytest.StashKey[float]()
 WORKER_TIME_KEY = "gate_at"
 WORKER_TIME_GIVEN_KEY = "gate_at_given"
 
@@ -35,11 +37,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """Start the gate's clock before conftests load: their imports count against the deadline."""
+    early_config.stash[STARTED_KEY] = time.monotonic()
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     """Register markers, resolve options, decide whether this is a gate run, wire the hooks."""
     for line in MARKERS:
         config.addinivalue_line("markers", line)
-    state = GateSession()
+    state = GateSession(started=config.stash.get(STARTED_KEY, time.monotonic()))
     config.stash[GATE_SESSION] = state
     workerinput = getattr(config, "workerinput", None)
     state.worker = workerinput is not None
