@@ -44,9 +44,7 @@ def build_gate_registry(
     never hidden behind a passing one.
     """
     if verdict not in STATUS_VALUES:
-        raise PushError(
-            f"unknown verdict {verdict!r}; expected one of {', '.join(STATUS_VALUES)}"
-        )
+        raise PushError(f"unknown verdict {verdict!r}; expected one of {', '.join(STATUS_VALUES)}")
     if not environment.strip():
         raise PushError("the environment label is empty; give the gate an environment name")
     registry = CollectorRegistry(auto_describe=True)
