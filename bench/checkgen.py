@@ -12,14 +12,15 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from bench.customq import custom_query
 from bench.gate import GATE_DIR
-from pytest_gate.query import Gauge, Matcher, Selector
+from pytest_gate.query import Gauge
 
-QUERIES = '''"""The questions of the generated checks (defined once, in bench.checkgen)."""
+QUERIES = '''"""The questions of the generated checks (defined once, in bench.customq)."""
 
 from functools import partial
 
-from bench.checkgen import custom_query as _query
+from bench.customq import custom_query as _query
 
 custom_query = partial(_query, shared={shared})
 '''
@@ -47,13 +48,6 @@ def test_custom_{index:04d}(metrics, gate):
     """Custom check {index}: every serving target is up."""
     gate.expect(metrics.ask(custom_query({index})), ">=", 1.0, what="custom {index} up", unit="")
 '''
-
-
-def custom_query(index: int, shared: bool) -> Gauge:
-    """Check ``index``'s question: ``up`` of the serving targets (the same text for all if shared)."""
-    instance = "bench-shared" if shared else f"bench-{index}"
-    matchers = (Matcher("job", "=", "serving"), Matcher("instance", "!=", instance))
-    return Gauge(Selector("up", matchers))
 
 
 def custom_queries(count: int, shared: bool) -> list[Gauge]:

@@ -21,6 +21,21 @@ DEFAULT_RUNS = 5
 QUICK_RUNS = 1
 SCALE_GPU_COUNTS = (2, 64, 1000)
 DEFAULT_OUTPUT = ROOT / "bench" / "RESULTS.md"
+READING = """## Reading these numbers
+
+- Every time is a fresh process from start to exit, and every ratio compares variants measured in
+  the same interleaved rounds. This machine is shared with other work, so absolute times move
+  between runs; the ratios move much less.
+- The floor is the least any process can do to reach the same verdict inputs: start Python,
+  `import requests`, send the gate's own Prometheus requests concurrently and decode them. pytest
+  alone on two trivial tests already costs about as much as the floor, so the gate / floor ratio
+  is mostly pytest's start-up and collection plus the gate's imports; the decision table breaks
+  it down.
+- `PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 pytest -p pytest_gate.plugin` loads only the gate. A plain
+  `pytest` also loads every installed `pytest11` plugin; with this project's dev extra that is
+  schemathesis (most of the cost), anyio, hypothesis, xdist, json-report, metadata and timeout.
+  Run the gate in CI with autoload off, or from an environment without the dev tools.
+"""
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -78,7 +93,7 @@ def main(argv: Sequence[str]) -> int:
         finally:
             bench.close()
         total = time.monotonic() - bench.started
-    text = document(_header(names, runs, args.quick, load_before, total), sections)
+    text = document(_header(names, runs, args.quick, load_before, total), sections, READING)
     if output is None:
         print(text)
     else:

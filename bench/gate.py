@@ -9,6 +9,7 @@ loads. ``autoload=True`` is a plain ``pytest ...``: every installed ``pytest11``
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import sys
 from collections.abc import Mapping, Sequence
@@ -23,6 +24,8 @@ PYTHON = sys.executable
 PYCACHE = ROOT / ".cache" / "bench-pycache"
 """Bytecode of every measured process (git-ignored), so the project's modules are compiled once,
 as in any installed package, even where the environment sets ``PYTHONDONTWRITEBYTECODE``."""
+LOOPBACK_PORT = re.compile(r"127\.0\.0\.1:\d+")
+SHOWN_ENV = ("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTHONDONTWRITEBYTECODE")
 NOT_INHERITED = (
     "PYTEST_DISABLE_PLUGIN_AUTOLOAD",
     "PYTEST_PLUGINS",
@@ -110,6 +113,6 @@ def shown(
     text = shlex.join(words).replace(str(ROOT) + "/", "")
     if work is not None:
         text = text.replace(str(work), "$WORK")
-    if env is not None and env.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
-        text = "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 " + text
-    return text
+    text = LOOPBACK_PORT.sub("127.0.0.1:$PORT", text)
+    shown_env = [f"{name}=1" for name in SHOWN_ENV if env is not None and env.get(name)]
+    return " ".join([*shown_env, text])

@@ -87,7 +87,25 @@ def mib(value_bytes: float) -> str:
     return f"{value_bytes / 2**20:.1f} MiB"
 
 
-def document(header: str, sections: Sequence[Section], footer: str = "") -> str:
-    """The whole results file."""
+def summary(sections: Sequence[Section]) -> str:
+    """Every target of every section in one table."""
+    rows = tuple(
+        (
+            "met" if t.met else "**missed**",
+            t.text,
+            t.measured,
+            section.title.split(" ")[0].rstrip("."),
+        )
+        for section in sections
+        for t in section.targets
+    )
+    if not rows:
+        return ""
+    table = Table(("", "target (issue 9)", "measured", "section"), rows)
+    return "## Targets at a glance\n\n" + table.markdown() + "\n"
+
+
+def document(header: str, sections: Sequence[Section], preface: str = "") -> str:
+    """The whole results file: header, the targets table, a preface, then each section."""
     body = "\n".join(section.markdown() for section in sections)
-    return f"{header}\n\n{body}\n{footer}".rstrip() + "\n"
+    return f"{header}\n\n{summary(sections)}\n{preface}\n{body}".rstrip() + "\n"

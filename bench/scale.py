@@ -117,13 +117,25 @@ def _checks(bench: Bench, section: Section) -> None:
     checks = len(json.loads((work / "0-False.json").read_text())["checks"])
     notes[DEFAULT_SUITE] = f"{checks} checks in the report; " + notes[DEFAULT_SUITE]
     section.tables.append(_table(results, first, notes))
-    worst = max(_growth(results, name, first) for name in results if name.startswith("+500"))
-    shared_growth = _growth(results, f"+{max(CHECK_COUNTS)} checks, one shared question", first)
+    largest = max(CHECK_COUNTS)
+    shared_growth = _growth(results, f"+{largest} checks, one shared question", first)
+    own = _growth(results, f"+{largest} checks, each its own question", first)
+    floor_growth = _growth(
+        results, floors[f"+{largest} checks, each its own question"], floors[first]
+    )
     section.targets.append(
         Target(
-            f"+500 checks < {CHECKS_TARGET}x the default suite",
-            f"{shared_growth:.2f}x when they share a question (pytest + plugin per check), {worst:.2f}x when each asks its own",
-            worst < CHECKS_TARGET,
+            f"+{largest} checks < {CHECKS_TARGET}x the default suite (the checks' own cost: they share one question)",
+            f"{shared_growth:.2f}x",
+            shared_growth < CHECKS_TARGET,
+        )
+    )
+    section.targets.append(
+        Target(
+            f"+{largest} checks that each send their own Prometheus request < {CHECKS_TARGET}x",
+            f"{own:.2f}x; bare Python sending the same {largest} extra requests grows {floor_growth:.2f}x, "
+            "so on this machine the requests alone exceed the target",
+            own < CHECKS_TARGET,
         )
     )
     section.notes.append(

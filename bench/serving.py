@@ -203,8 +203,9 @@ def run(bench: Bench) -> Section:
     work_dir = bench.settings.workdir
     section.commands = [
         shown([PYTHON, "-m", "serving.tiny_models", str(models)], None, work_dir),
-        f"SERVING_ADMIN_TOKEN=... {shown(serving_command, None, work_dir)}",
-        shown(bare_command, None, work_dir),
+        f"SERVING_ADMIN_TOKEN=... {shown(serving_command[:-4], None, work_dir)} --port $PORT "
+        "--log-level warning",
+        f"{shown(bare_command[:-1], None, work_dir)} $PORT",
     ]
     return section
 
