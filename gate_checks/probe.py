@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from prometheus_client.parser import text_string_to_metric_families
 
 from pytest_gate.query import Answer, DataState, SeriesValue
 
@@ -88,6 +87,9 @@ def _samples(fetched: Fetched) -> list[tuple[str, dict[str, str], float]] | Answ
     if fetched.status != HTTP_OK:
         return _failed(fetched, DataState.ERROR, f"HTTP {fetched.status}: {_excerpt(fetched.body)}")
     try:
+        # Imported here: only the smoke checks parse /metrics; a pre-deploy run need not pay it.
+        from prometheus_client.parser import text_string_to_metric_families
+
         families = list(text_string_to_metric_families(fetched.body))
     except ValueError as exc:
         return _failed(fetched, DataState.ERROR, f"not a metrics exposition: {exc}")

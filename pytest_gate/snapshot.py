@@ -39,7 +39,6 @@ from pytest_gate.sources.base import MetricSource, SourceConfigError, failed
 from pytest_gate.sources.http import HttpClient
 from pytest_gate.sources.prometheus import PrometheusSource
 from pytest_gate.sources.replay import ReplaySource
-from pytest_gate.sources.scrape import ScrapeSource
 
 __all__ = ["MetricSnapshot", "SourceConfigError", "SourceSettings", "open_snapshot"]
 
@@ -316,6 +315,8 @@ def open_snapshot(
                 "present; drop --gate-time or use --prometheus-url"
             )
         clients = [HttpClient.plain(url, "--metrics-url") for url in settings.metrics_urls]
+        from pytest_gate.sources.scrape import ScrapeSource  # prometheus_client: only for a scrape
+
         source = ScrapeSource(clients, settings.extra_matchers)
     return MetricSnapshot(
         source,
