@@ -74,6 +74,8 @@ def format_value(value: float, unit: str) -> str:
     """Format a value with its unit; ``ratio`` is shown as a percentage."""
     if unit == "ratio":
         return f"{value * 100:.2f}%"
+    if not unit and float(value).is_integer():
+        return str(int(value))  # counts and codes: "HTTP status 503 != 200"
     return f"{value:.2f} {unit}".rstrip()
 
 

@@ -17,7 +17,13 @@ from pytest_gate.decision import (
     decide,
     effect_of,
 )
-from pytest_gate.observe import UNKNOWN_COMPARISON, GateDataError, GateNoData, Observer
+from pytest_gate.observe import (
+    UNKNOWN_COMPARISON,
+    GateDataError,
+    GateNoData,
+    Observer,
+    format_value,
+)
 from pytest_gate.options import BAD_TIME, OptionError, parse_time
 from pytest_gate.query import Answer, DataState, SeriesValue
 from pytest_gate.report import CheckRecord, dumps_strict, format_window, sanitize
@@ -202,3 +208,12 @@ def test_traffic_light_cuts_long_label_values() -> None:
     )
     label = check_label(record)
     assert label == "Serving health body=" + "b" * 37 + "..."
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [(503, "", "503"), (0.5, "", "0.50"), (2.5, "s", "2.50 s"), (0.125, "ratio", "12.50%")],
+)
+def test_format_value(value: float, unit: str, text: str) -> None:
+    """Counts and codes print as integers, other values with two decimals and their unit."""
+    assert format_value(value, unit) == text
