@@ -74,7 +74,7 @@ def test_bad_deploy_is_no_go_and_every_check_names_the_cause(tmp_path: Path, stu
     checks = run.checks()
     assert run.report["verdict"] == "NO-GO"
     assert {name: c["outcome"] for name, c in checks.items()} == dict.fromkeys(SMOKE_CHECKS, "fail")
-    assert "GET /health status 503.00 != 200.00" in checks["test_serving_health"]["message"]
+    assert "GET /health status 503 != 200" in checks["test_serving_health"]["message"]
     assert "model=qwen_32b" in checks["test_models_loaded"]["message"]
     assert "field=season" in checks["test_brief_valid"]["message"]
     assert "name=cache_hits_total" in checks["test_metrics_exposed"]["message"]
