@@ -76,10 +76,6 @@ class Bench:
             self._configs[gpus] = datasets.config_for(self.directory("configs"), gpus)
         return self._configs[gpus]
 
-    def enter(self, manager: object) -> object:
-        """Keep a context manager open until the end of the bench run."""
-        return self._stack.enter_context(manager)  # type: ignore[arg-type]
-
     def measure(
         self, variants: Mapping[str, Measure], runs: int | None = None, warmup: bool = True
     ) -> dict[str, list[Run]]:

@@ -128,11 +128,6 @@ class ModelManager:
         with self._state_lock:
             return {slot.spec.mode for slot in self._slots.values() if slot.status == LOADED}
 
-    def all_loaded(self) -> bool:
-        """True when every registry model is loaded."""
-        with self._state_lock:
-            return all(slot.status == LOADED for slot in self._slots.values())
-
     def describe(self, name: str) -> dict[str, Any]:
         """Status of one model, as ``/health`` and the admin API show it."""
         with self._state_lock:
