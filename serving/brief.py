@@ -120,8 +120,7 @@ def generation_schema() -> dict[str, Any]:
                 items.pop("minLength", None)
         if prop.get("type") == "object":
             prop["maxProperties"] = min(prop["maxProperties"], GENERATION_MAX_ITEMS)
-            (value,) = prop["patternProperties"].values()
-            prop["patternProperties"] = {key_pattern(GENERATION_KEY_CHARS): value}
+            prop["patternProperties"] = {key_pattern(GENERATION_KEY_CHARS): _value_schema(prop)}
     notes = props["notes_preference"]
     notes["maxProperties"] = GENERATION_MAX_NOTES
     _value_schema(notes)["maximum"] = NOTES_SUM_MAX / GENERATION_MAX_NOTES
