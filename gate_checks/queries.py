@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from string import Template
 
-from pytest_gate.checkconfig import ResourceUsage
+from pytest_gate.checkconfig import MODES, ResourceUsage
 from pytest_gate.config import GateConfig
 from pytest_gate.query import (
     AvgOverTime,
@@ -25,7 +25,7 @@ from pytest_gate.query import (
 )
 
 P95 = 0.95
-LATENCY_MODES = ("fast", "balanced", "creative")
+LATENCY_MODES = MODES
 CACHED_MODES = ("fast", "balanced")
 CREATIVE = "creative"
 TARGET_UP = 1.0
