@@ -58,12 +58,12 @@ Admin = Annotated[ServingState, Depends(require_admin)]
 """Route parameter type: the serving state, after the admin token check."""
 
 
-def _unknown_model(state: ServingState, name: str) -> ApiError:
-    return ApiError(
-        404,
-        "unknown_model",
-        f"unknown model {name!r}; known models: {', '.join(state.registry.names)}",
-    )
+def _known_model(state: ServingState, name: str) -> str:
+    """``name`` when the registry has it; else a 404 with the registry's message."""
+    try:
+        return state.registry.get(name).name
+    except KeyError as error:
+        raise ApiError(404, "unknown_model", error.args[0]) from None
 
 
 def admin_router() -> APIRouter:
@@ -72,18 +72,15 @@ def admin_router() -> APIRouter:
 
     @router.post("/model/unload", response_model=ModelStatus, responses=error_responses(404))
     async def unload_model(body: ModelRequest, state: Admin) -> Any:
-        if body.model not in state.registry.names:
-            raise _unknown_model(state, body.model)
-        return await state.in_load_thread(state.manager.unload, body.model)
+        return await state.in_load_thread(state.manager.unload, _known_model(state, body.model))
 
     @router.post(
         "/model/load", response_model=ModelStatus, responses=error_responses(404, 409, 500)
     )
     async def load_model(body: ModelRequest, state: Admin) -> Any:
-        if body.model not in state.registry.names:
-            raise _unknown_model(state, body.model)
+        name = _known_model(state, body.model)
         try:
-            return await state.in_load_thread(state.manager.load, body.model)
+            return await state.in_load_thread(state.manager.load, name)
         except AdmissionRefused as refusal:
             raise ApiError(409, "admission_refused", str(refusal), gpus=refusal.details) from None
         except IntegrityError as error:
