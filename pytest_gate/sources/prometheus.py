@@ -75,7 +75,7 @@ class PrometheusSource:
         text = self.text(query)
         window = _window(query)
         try:
-            return self._answer(query, text, at, deadline)
+            return self._answer(query, text, window, at, deadline)
         except TransportError as error:
             cause = f"Prometheus at {self.url} could not be reached: {error}"
             return failed(text, DataState.ERROR, cause, source=self.kind, window_seconds=window)
@@ -88,8 +88,9 @@ class PrometheusSource:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._client.close()
 
-    def _answer(self, query: Query, text: str, at: float, deadline: Deadline) -> Answer:
-        window = _window(query)
+    def _answer(
+        self, query: Query, text: str, window: int | None, at: float, deadline: Deadline
+    ) -> Answer:
         match query:
             case Ratio():
                 num, den = self._instants(promql.ratio(query, self._extra), at, deadline)
@@ -131,23 +132,21 @@ class PrometheusSource:
                 return self._ok(text, series, window, data)
 
     def _ok(
-        self, text: str, series: tuple[SeriesValue, ...], window: int | None, *data: ApiResult
+        self,
+        text: str,
+        series: tuple[SeriesValue, ...],
+        window: int | None,
+        *data: ApiResult,
+        notes: tuple[str, ...] = (),
     ) -> Answer:
-        notes = tuple(f"Prometheus warning: {w}" for d in data for w in d.warnings)
-        return succeeded(text, series, source=self.kind, window_seconds=window, notes=notes)
+        warnings = tuple(f"Prometheus warning: {w}" for d in data for w in d.warnings)
+        return succeeded(
+            text, series, source=self.kind, window_seconds=window, notes=warnings + notes
+        )
 
     def _joined(self, text: str, joined: Joined, window: int | None, *data: ApiResult) -> Answer:
         if joined.series:
-            answer = self._ok(text, joined.series, window, *data)
-            return Answer(
-                query_text=answer.query_text,
-                state=answer.state,
-                series=answer.series,
-                window_seconds=answer.window_seconds,
-                message=answer.message,
-                source=answer.source,
-                notes=answer.notes + joined.notes,
-            )
+            return self._ok(text, joined.series, window, *data, notes=joined.notes)
         return failed(
             text,
             DataState.NO_DATA,
