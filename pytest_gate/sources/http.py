@@ -188,10 +188,7 @@ class HttpClient:
     def plain(cls, url: str, option: str) -> HttpClient:
         """A client using only the credentials in ``url`` itself (basic auth), if any."""
         endpoint = Endpoint.parse(url, option)
-        if endpoint.user is None:
-            return cls(endpoint)
-        auth = HTTPBasicAuth(endpoint.user, endpoint.password or "")
-        secrets = tuple(s for s in (endpoint.user, endpoint.password) if s)
+        auth, secrets = _auth_from_env(endpoint, {})  # no environment: the URL's own only
         return cls(endpoint, auth=auth, secrets=secrets)
 
     def redact(self, text: str) -> str:
