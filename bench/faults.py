@@ -16,13 +16,14 @@ from bench.gate import ONLY_GATE, gate_args, shown
 from bench.measure import median
 from bench.proxy import delay_proxy, hanging_server
 from bench.report import Section, Table, Target, seconds
+from pytest_gate.decision import EXIT_CODES
 from tests.prometheus_server import free_port
 
 DEADLINE_SECONDS = 5.0
 DEFAULT_DEADLINE_SECONDS = 20.0
 SLOW_ANSWER_SECONDS = 2.0
 GRACE_SECONDS = 1.0
-VERDICTS = {0: "GO", 1: "WARNING", 2: "NO-GO"}
+VERDICTS = {code: verdict.value for verdict, code in EXIT_CODES.items()}
 
 
 def run(bench: Bench) -> Section:

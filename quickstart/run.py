@@ -15,6 +15,7 @@ import requests
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
+from pytest_gate.decision import EXIT_CODES
 from quickstart.processes import Children, http_ok, wait_until
 from quickstart.profile import write_profile
 from quickstart.traffic import drive
@@ -32,6 +33,7 @@ FAULT_ENV: Mapping[str, Mapping[str, str]] = {
 }
 SERVING_START_TIMEOUT_SECONDS = 300.0
 PROMETHEUS_BIN = "prometheus"
+VERDICTS = {code: verdict.value for verdict, code in EXIT_CODES.items()}
 
 
 @dataclass(frozen=True)
@@ -270,9 +272,8 @@ def run(settings: QuickstartSettings, say: Callable[[str], None]) -> int:
         say("stopping the serving module and Prometheus")
         children.stop_all()
     worst = max(gate, smoke)
-    names = {0: "GO", 1: "WARNING", 2: "NO-GO"}
     say(
-        f"quick start: gate {names.get(gate, gate)} (report {settings.report}), smoke "
-        f"{names.get(smoke, smoke)} (report {settings.smoke_report}); exit {worst}"
+        f"quick start: gate {VERDICTS.get(gate, gate)} (report {settings.report}), smoke "
+        f"{VERDICTS.get(smoke, smoke)} (report {settings.smoke_report}); exit {worst}"
     )
     return worst
