@@ -115,9 +115,7 @@ class MetricSnapshot:
 
     def asked(self) -> list[Answer]:
         """Every answer of this session, in the order the queries were first asked."""
-        with self._lock:
-            pending = list(self._futures.items())
-        return [self._result(q, f) for q, f in pending]
+        return [answer for _, answer in self._answered()]
 
     def record_extra(self, key: str, value: Any) -> None:
         """Keep a JSON-ready ``value`` in the recording (e.g. the NVML reading)."""
@@ -135,9 +133,7 @@ class MetricSnapshot:
         if self._closed:
             return
         if self._record_path is not None:
-            with self._lock:
-                pending = list(self._futures.items())
-            entries = tuple((q, self._result(q, f)) for q, f in pending)
+            entries = tuple(self._answered())
             self.recording_sha256 = recorder.write(
                 self._record_path,
                 recorder.Recording(
@@ -195,6 +191,11 @@ class MetricSnapshot:
     def promql(self, expr: str) -> Answer:
         """A raw PromQL instant query (Prometheus and replay sources)."""
         return self.ask(RawPromQL(expr))
+
+    def _answered(self) -> list[tuple[Query, Answer]]:
+        with self._lock:
+            pending = list(self._futures.items())
+        return [(q, self._result(q, f)) for q, f in pending]
 
     def _future(self, query: Query) -> Future[Answer]:
         with self._lock:
