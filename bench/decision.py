@@ -26,7 +26,7 @@ from bench.gate import (
     gate_args,
     shown,
 )
-from bench.measure import Run, median, run_child
+from bench.measure import Run, median, median_wall_seconds, run_child
 from bench.report import Section, Table, Target, millis, ratio, seconds
 from pytest_gate.query import Query
 
@@ -125,7 +125,7 @@ def run(bench: Bench) -> Section:
         f"decision: {len(measured)} variants x {bench.runs} runs; the floor sends {count} requests"
     )
     results = bench.measure(dict(measured))
-    medians = {name: median([r.wall_seconds for r in runs]) for name, runs in results.items()}
+    medians = {name: median_wall_seconds(runs) for name, runs in results.items()}
     floor = medians[FLOOR]
     rows = tuple(
         (

@@ -13,7 +13,7 @@ from bench.context import Bench
 from bench.datasets import T
 from bench.decision import Variant
 from bench.gate import ONLY_GATE, gate_args, shown
-from bench.measure import median
+from bench.measure import median_wall_seconds
 from bench.proxy import delay_proxy, hanging_server
 from bench.report import Section, Table, Target, seconds
 from pytest_gate.decision import EXIT_CODES
@@ -86,7 +86,7 @@ def run(bench: Bench) -> Section:
     )
     for name, (variant, deadline) in variants.items():
         runs = results[name]
-        wall = median([r.wall_seconds for r in runs])
+        wall = median_wall_seconds(runs)
         worst = max(r.wall_seconds for r in runs)
         verdicts = "/".join(
             sorted({VERDICTS.get(r.exit_code, f"exit {r.exit_code}") for r in runs})

@@ -15,7 +15,7 @@ from bench.context import Bench
 from bench.datasets import T
 from bench.decision import Variant, floor_command, write_plan
 from bench.gate import ONLY_GATE, child_env, gate_args, shown
-from bench.measure import Run, median
+from bench.measure import Run, median_wall_seconds
 from bench.proxy import DelayProxy, delay_proxy
 from bench.report import Section, Table, Target, ratio, seconds
 
@@ -61,7 +61,7 @@ def run(bench: Bench) -> Section:
                 for name, variant in variants.items()
             }
         )
-    medians = {name: median([r.wall_seconds for r in runs]) for name, runs in results.items()}
+    medians = {name: median_wall_seconds(runs) for name, runs in results.items()}
     rows = []
     for name in variants:
         requests_sent = sorted({c[0] for c in counts[name][1:] or counts[name]})

@@ -77,6 +77,11 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values)
 
 
+def median_wall_seconds(runs: Sequence[Run]) -> float:
+    """The median wall time of some runs of one variant."""
+    return median([run.wall_seconds for run in runs])
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """The ``q`` quantile (0..1) by nearest rank on the sorted values."""
     ordered = sorted(values)

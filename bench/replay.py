@@ -10,7 +10,7 @@ from bench.context import Bench
 from bench.datasets import T
 from bench.decision import Variant
 from bench.gate import ONLY_GATE, gate_args, shown
-from bench.measure import median
+from bench.measure import median_wall_seconds
 from bench.report import Section, Table, ratio, seconds
 
 LIVE = "live, backfilled Prometheus"
@@ -53,7 +53,7 @@ def run(bench: Bench) -> Section:
         ),
     }
     results = bench.measure(dict(variants))
-    medians = {name: median([r.wall_seconds for r in runs]) for name, runs in results.items()}
+    medians = {name: median_wall_seconds(runs) for name, runs in results.items()}
     section = Section(
         "replay",
         "4. Replay: the decision from a recording",

@@ -18,7 +18,7 @@ from bench.context import Bench
 from bench.datasets import T
 from bench.decision import Variant, floor_command, write_plan
 from bench.gate import GATE_DIR, ONLY_GATE, PYTHON, child_env, gate_args, shown
-from bench.measure import Run, median
+from bench.measure import Run, median, median_wall_seconds
 from bench.report import Section, Table, Target, mib, ratio, seconds
 
 CHECK_COUNTS = (100, 500)
@@ -51,11 +51,11 @@ def run(bench: Bench) -> Section:
 def _table(
     results: Mapping[str, list[Run]], first: str, extra: Mapping[str, str] | None = None
 ) -> Table:
-    base_time = median([r.wall_seconds for r in results[first]])
+    base_time = median_wall_seconds(results[first])
     base_rss = median([r.peak_rss_bytes for r in results[first]])
     rows = []
     for name, runs in results.items():
-        wall = median([r.wall_seconds for r in runs])
+        wall = median_wall_seconds(runs)
         rss = median([r.peak_rss_bytes for r in runs])
         exits = sorted({r.exit_code for r in runs})
         rows.append(
@@ -76,9 +76,7 @@ def _table(
 
 
 def _growth(results: Mapping[str, list[Run]], name: str, first: str) -> float:
-    return median([r.wall_seconds for r in results[name]]) / median(
-        [r.wall_seconds for r in results[first]]
-    )
+    return median_wall_seconds(results[name]) / median_wall_seconds(results[first])
 
 
 def _checks(bench: Bench, section: Section) -> None:
@@ -111,7 +109,7 @@ def _checks(bench: Bench, section: Section) -> None:
     results = bench.measure(dict(variants))
     first = next(iter(results))
     notes = {
-        name: f"its floor: {seconds(median([r.wall_seconds for r in results[floor]]))}"
+        name: f"its floor: {seconds(median_wall_seconds(results[floor]))}"
         for name, floor in floors.items()
     }
     checks = len(json.loads((work / "0-False.json").read_text())["checks"])
