@@ -20,7 +20,7 @@ from pytest_gate.decision import (
 )
 from pytest_gate.options import report_path
 from pytest_gate.report import CheckRecord, ReportWriteError, build_report, iso_utc, write_report
-from pytest_gate.session import GateSession, describe_source, file_sha256
+from pytest_gate.session import GateSession, describe_source, file_sha256, source_location
 from pytest_gate.terminal import check_line, github_summary, traffic_light
 
 EXIT_STATES = {
@@ -163,10 +163,10 @@ def header_lines(state: GateSession) -> list[str]:
     options = state.options
     if options is None:
         return ["gate: options invalid, see below"]
-    source = describe_source(options)
-    where = source.get("url") or "no metric source"
+    kind, url = source_location(options)
+    where = url or "no metric source"
     return [
-        f"gate: config {state.config_path} | source {source['kind']} {where} | "
+        f"gate: config {state.config_path} | source {kind} {where} | "
         f"gpu {options.gpu_source} | evaluated at {iso_utc(options.at)} | "
         f"deadline {options.deadline_seconds:g}s"
     ]

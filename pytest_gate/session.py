@@ -67,21 +67,25 @@ def file_sha256(path: Path) -> str | None:
         return None
 
 
+def source_location(options: GateOptions) -> tuple[str, str | None]:
+    """The metric source's kind and where it is (no credentials, no file reads)."""
+    if options.prometheus_url:
+        return "prometheus", redact_url(options.prometheus_url)
+    if options.metrics_urls:
+        return "scrape", ", ".join(redact_url(u) for u in options.metrics_urls)
+    if options.replay:
+        return "replay", str(options.replay)
+    return "none", None
+
+
 def describe_source(options: GateOptions) -> dict[str, Any]:
     """The report's ``source`` object, derived from the options (no credentials)."""
-    info: dict[str, Any]
-    if options.prometheus_url:
-        info = {"kind": "prometheus", "url": redact_url(options.prometheus_url)}
-    elif options.metrics_urls:
-        info = {
-            "kind": "scrape",
-            "url": ", ".join(redact_url(u) for u in options.metrics_urls),
-            "counters": "lifetime (since each process started), not windowed",
-        }
-    elif options.replay:
-        info = {"kind": "replay", "url": str(options.replay), "sha256": file_sha256(options.replay)}
-    else:
-        info = {"kind": "none", "url": None}
+    kind, url = source_location(options)
+    info: dict[str, Any] = {"kind": kind, "url": url}
+    if kind == "scrape":
+        info["counters"] = "lifetime (since each process started), not windowed"
+    elif kind == "replay" and options.replay is not None:
+        info["sha256"] = file_sha256(options.replay)
     info["gpu_source"] = options.gpu_source
     if options.record:
         info["recording"] = {"path": str(options.record), "sha256": file_sha256(options.record)}
