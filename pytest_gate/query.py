@@ -196,4 +196,3 @@ class Answer:
             if math.isinf(s.value):
                 return self.with_state(DataState.ERROR, f"infinite value ({s.describe()})")
         return self
-
