@@ -7,7 +7,7 @@ keeps a failed state failed, so missing data still fails closed in the observer.
 from __future__ import annotations
 
 from pytest_gate.observe import COMPARISONS
-from pytest_gate.query import Answer, DataState, SeriesValue
+from pytest_gate.query import Answer, Coverage, DataState, SeriesValue
 
 NAME_LABEL = "__name__"
 Labels = tuple[tuple[str, str], ...]
@@ -51,6 +51,7 @@ def divided(current: Answer, baseline: Answer, what: str) -> Answer:
         message=message,
         source=current.source,
         notes=current.notes + baseline.notes,
+        coverage=_both(current, baseline),
     )
 
 
@@ -75,7 +76,7 @@ def hit_share(hits_per_miss: Answer, misses_per_hit: Answer) -> Answer:
     """
     by_misses, by_hits = hits_per_miss.checked(), misses_per_hit.checked()
     for part in (by_misses, by_hits):
-        if part.state is DataState.ERROR:
+        if part.state is DataState.ERROR or (part.coverage is not None and part.coverage.sparse):
             return part
     series: dict[Labels, SeriesValue] = {}
     if by_hits.state is DataState.OK:
@@ -96,7 +97,15 @@ def hit_share(hits_per_miss: Answer, misses_per_hit: Answer) -> Answer:
         message=message,
         source=by_misses.source,
         notes=by_misses.notes + by_hits.notes,
+        coverage=_both(by_misses, by_hits),
     )
+
+
+def _both(first: Answer, second: Answer) -> Coverage | None:
+    """The coverage of an answer derived from two (either may have none)."""
+    if first.coverage is None:
+        return second.coverage
+    return first.coverage.combined(second.coverage)
 
 
 def _times(series: SeriesValue, ratio: float) -> float | None:

@@ -32,6 +32,7 @@ TARGET_UP = 1.0
 UP_METRIC = "up"
 MODE = "mode"
 STATUS = "status"
+HANDLER = "handler"
 ALGORITHM = "algorithm"
 LOSS_TYPE = "loss_type"
 REWARD_WINDOW = "window"
@@ -46,9 +47,11 @@ def one_of(label: str, values: tuple[str, ...]) -> Matcher:
 
 
 def api_5xx_rate(config: GateConfig) -> Ratio:
-    """5xx responses / all responses over the window."""
+    """5xx responses / all API responses (probes and scrapes left out) over the window."""
     check = config.checks.api_5xx_rate
-    requests = Selector(config.metrics.http_requests)
+    requests = Selector(config.metrics.http_requests).where(
+        HANDLER, "!~", check.probe_handler_regex
+    )
     errors = requests.where(STATUS, "=~", check.error_status_regex)
     return Ratio(errors, requests, check.window_seconds)
 

@@ -30,7 +30,11 @@ TEXT = {"nonempty": True}
 
 @dataclass(frozen=True)
 class Api5xxRate:
-    """5xx responses / all responses over a window (critical)."""
+    """5xx responses / all API responses over a window (critical).
+
+    Requests to the handlers of ``probe_handler_regex`` (health probes, scrapes) are not API
+    traffic: a pod that answers its readiness probe 503 while its models load is not failing users.
+    """
 
     component: ClassVar[str | None] = SERVING
     enabled: bool
@@ -38,6 +42,7 @@ class Api5xxRate:
     window_seconds: int = field(metadata=rules(**POSITIVE))
     min_requests: float = field(metadata=rules(**COUNT))
     error_status_regex: str = field(metadata=rules(**TEXT))
+    probe_handler_regex: str = field(metadata=rules(**TEXT))
 
 
 @dataclass(frozen=True)

@@ -202,15 +202,20 @@ def _check_consistency(parsed: ConfigFile, where: str) -> None:
                 f"bad placeholder ({exc})",
                 "use only ${selector} (the [gate] label selector) and write $$ for a literal $",
             )
-    try:
-        re.compile(parsed.checks.api_5xx_rate.error_status_regex)
-    except re.error as exc:
-        fail(
-            where,
-            "checks.api_5xx_rate.error_status_regex",
-            f"not a valid regex ({exc})",
-            'write a regex like "5.."',
-        )
+    api = parsed.checks.api_5xx_rate
+    for key, regex, example in (
+        ("error_status_regex", api.error_status_regex, '"5.."'),
+        ("probe_handler_regex", api.probe_handler_regex, '"/health|/livez|/metrics"'),
+    ):
+        try:
+            re.compile(regex)
+        except re.error as exc:
+            fail(
+                where,
+                f"checks.api_5xx_rate.{key}",
+                f"not a valid regex ({exc})",
+                f"write a regex like {example}",
+            )
     sustained = parsed.checks.creative_p95_sustained
     if sustained.inner_window_seconds > sustained.sustained_seconds:
         fail(

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from pytest_gate.query import Answer, DataState, SeriesValue
+from pytest_gate.query import Answer, Coverage, DataState, SeriesValue
 
 OBSERVATION_KEY = "gate.observation"
 NOT_APPLICABLE_KEY = "gate.not_applicable"
@@ -59,6 +59,7 @@ class Observation:
     passed: bool
     state: str
     deadline_exceeded: bool = False
+    coverage: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly dict (NaN is never stored: values are checked before).
@@ -67,7 +68,30 @@ class Observation:
         """
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["series"] = [dict(s) for s in self.series]
+        data["coverage"] = None if self.coverage is None else dict(self.coverage)
         return data
+
+
+def coverage_dict(coverage: Coverage | None) -> dict[str, Any] | None:
+    """The report's ``coverage`` object of a check (``None`` where the source has no window)."""
+    if coverage is None:
+        return None
+    age = coverage.oldest_age_seconds
+    return {
+        "window_seconds": coverage.window_seconds,
+        "series": coverage.series,
+        "samples": coverage.samples,
+        "fewest_samples_per_series": coverage.fewest_samples,
+        "oldest_sample_age_s": None if age is None else round(age, 3),
+        "covered_fraction": None
+        if age is None
+        else round(min(1.0, age / coverage.window_seconds), 4),
+        "scrape_interval_s": coverage.interval_seconds,
+        "partial": coverage.partial,
+        "born_inside": [dict(labels) for labels in coverage.born_inside],
+        "sparse": [dict(labels) for labels in coverage.sparse],
+        "summary": coverage.summary(),
+    }
 
 
 def format_value(value: float, unit: str) -> str:
@@ -146,14 +170,16 @@ class Observer:
                 samples=answer.samples,
                 passed=passed,
                 state=DataState.OK.value,
+                coverage=coverage_dict(answer.coverage),
             )
         )
         if not passed:
             where = worst.describe(label_keys)
             suffix = f" ({where})" if where else ""
+            seen = answer.coverage.summary() if answer.coverage is not None else ""
             raise AssertionError(
                 f"{what} {format_value(worst.value, unit)} {NEGATIONS[op]} "
-                f"{format_value(threshold, unit)}{suffix}"
+                f"{format_value(threshold, unit)}{suffix}" + (f"; {seen}" if seen else "")
             )
 
     def not_applicable(self, reason: str) -> None:
@@ -191,6 +217,7 @@ class Observer:
                 passed=False,
                 state=answer.state.value,
                 deadline_exceeded=deadline,
+                coverage=coverage_dict(answer.coverage),
             )
         )
         message = f"{what}: {answer.message}"

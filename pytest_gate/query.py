@@ -140,7 +140,7 @@ Query = Ratio | Quantile | SustainedQuantile | Gauge | AvgOverTime | RangeSeries
 class SeriesValue:
     """One series of an answer: its labels, its value and, for trends, its points."""
 
-    labels: tuple[tuple[str, str], ...]
+    labels: Labels
     value: float
     samples: float | None = None
     points: tuple[tuple[float, float], ...] = ()
@@ -157,9 +157,110 @@ class SeriesValue:
         return ",".join(f"{k}={labels[k]}" for k in shown if k in labels)
 
 
-def labels_of(mapping: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+def labels_of(mapping: Mapping[str, str]) -> Labels:
     """Canonical (sorted, hashable) form of a label mapping."""
     return tuple(sorted(mapping.items()))
+
+
+Labels = tuple[tuple[str, str], ...]
+PARTIAL_INTERVALS = 1.5
+"""A window is partly covered when its oldest sample is more than this many scrape intervals late."""
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of its window a counter answer saw (DESIGN §2, "Window coverage").
+
+    Read from the raw samples of the traffic series (a ratio's denominator, a histogram's
+    ``_count``) in the window ending at T. ``born_inside`` holds the labels of the series whose
+    first sample lies inside the window (counted from zero); ``sparse`` those with fewer than two
+    samples in it.
+    """
+
+    window_seconds: int
+    series: int
+    samples: int
+    fewest_samples: int
+    oldest_age_seconds: float | None
+    interval_seconds: float | None
+    born_inside: tuple[Labels, ...] = ()
+    sparse: tuple[Labels, ...] = ()
+
+    @property
+    def partial(self) -> bool:
+        """True when the oldest sample is well inside the window (history starts late)."""
+        if self.oldest_age_seconds is None:
+            return True
+        slack = PARTIAL_INTERVALS * (self.interval_seconds or 0.0)
+        return self.oldest_age_seconds + slack < self.window_seconds
+
+    def combined(self, other: Coverage | None) -> Coverage:
+        """The coverage of an answer derived from this one and ``other`` (the weaker of both)."""
+        if other is None:
+            return self
+        ages = [a for a in (self.oldest_age_seconds, other.oldest_age_seconds) if a is not None]
+        intervals = [i for i in (self.interval_seconds, other.interval_seconds) if i is not None]
+        return Coverage(
+            window_seconds=max(self.window_seconds, other.window_seconds),
+            series=self.series + other.series,
+            samples=self.samples + other.samples,
+            fewest_samples=min(self.fewest_samples, other.fewest_samples),
+            oldest_age_seconds=min(ages) if ages else None,
+            interval_seconds=max(intervals) if intervals else None,
+            born_inside=tuple(dict.fromkeys(self.born_inside + other.born_inside)),
+            sparse=tuple(dict.fromkeys(self.sparse + other.sparse)),
+        )
+
+    def summary(self) -> str:
+        """One short clause for the terminal and messages; empty for a fully covered window.
+
+        ``5m window covered from 4s ago; 9 new series counted from zero (job=serving,...)``.
+        """
+        parts: list[str] = []
+        if self.partial:
+            window = duration_text(self.window_seconds)
+            if self.oldest_age_seconds is None:
+                parts.append(f"{window} window has no samples")
+            else:
+                age = duration_text(self.oldest_age_seconds)
+                parts.append(f"{window} window covered from {age} ago")
+        if self.born_inside:
+            parts.append(
+                f"{len(self.born_inside)} new series counted from zero "
+                f"({targets_text(self.born_inside)})"
+            )
+        return "; ".join(parts)
+
+
+TARGET_LABELS = ("job", "instance")
+SHOWN_TARGETS = 3
+
+
+def target_of(labels: Labels) -> str:
+    """``job=serving,instance=10.0.0.7:8000`` where the series has them, else every label."""
+    mapping = dict(labels)
+    target = [(k, mapping[k]) for k in TARGET_LABELS if k in mapping]
+    return ",".join(f"{k}={v}" for k, v in (target or labels)) or "all series"
+
+
+def targets_text(series: tuple[Labels, ...]) -> str:
+    """The distinct targets of ``series``, the first few by name: ``job=a,instance=b; ...``."""
+    names = list(dict.fromkeys(target_of(labels) for labels in series))
+    shown = "; ".join(names[:SHOWN_TARGETS])
+    if len(names) > SHOWN_TARGETS:
+        shown += f"; and {len(names) - SHOWN_TARGETS} more"
+    return shown
+
+
+def duration_text(seconds: float) -> str:
+    """``305 -> "5m05s"``, ``42 -> "42s"``, ``7200 -> "2h"`` (durations in messages)."""
+    whole = round(seconds)
+    if whole and whole % 3600 == 0:
+        return f"{whole // 3600}h"
+    minutes, rest = divmod(whole, 60)
+    if not minutes:
+        return f"{rest}s"
+    return f"{minutes}m{rest:02d}s" if rest else f"{minutes}m"
 
 
 @dataclass(frozen=True)
@@ -173,6 +274,7 @@ class Answer:
     message: str = ""
     source: str = ""
     notes: tuple[str, ...] = field(default=())
+    coverage: Coverage | None = None
 
     @property
     def samples(self) -> float | None:

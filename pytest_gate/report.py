@@ -60,6 +60,7 @@ class CheckRecord:
             "query": obs.get("query"),
             "window": format_window(window) if isinstance(window, int) else None,
             "samples": obs.get("samples"),
+            "coverage": obs.get("coverage"),
             "message": self.not_applicable_reason or self.message,
             "duration_s": round(self.duration_s, 6),
         }

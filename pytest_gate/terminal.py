@@ -83,6 +83,11 @@ def check_line(record: CheckRecord) -> tuple[str, str | None]:
             detail += f" - {record.message}"
     else:
         detail = record.message
+    coverage = obs.get("coverage")
+    if isinstance(coverage, dict) and coverage.get("partial"):
+        seen = str(coverage.get("summary") or "")
+        if seen and seen not in detail:
+            detail += f" [{seen}]"
     return (f"{head}: {detail}" if detail else head), colour
 
 

@@ -33,6 +33,7 @@ FAULT_ENV: Mapping[str, Mapping[str, str]] = {
 }
 SERVING_START_TIMEOUT_SECONDS = 300.0
 PROMETHEUS_BIN = "prometheus"
+JOB = "serving"
 VERDICTS = {code: verdict.value for verdict, code in EXIT_CODES.items()}
 
 
@@ -58,6 +59,23 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+COUNTER_SAMPLE_SUFFIXES = ("_total", "_count")
+"""Sample names that are counters (``_count`` of histograms included) in a /metrics text."""
+PROMETHEUS_WAIT_SECONDS = 120.0
+
+
+def counter_series(text: str) -> dict[str, int]:
+    """``{sample name: number of series}`` of every counter sample in a /metrics text."""
+    counts: dict[str, int] = {}
+    for family in text_string_to_metric_families(text):
+        if family.type not in ("counter", "histogram"):
+            continue
+        for sample in family.samples:
+            if sample.name.endswith(COUNTER_SAMPLE_SUFFIXES):
+                counts[sample.name] = counts.get(sample.name, 0) + 1
+    return counts
+
+
 def brief_total(text: str) -> float:
     """Sum of ``llm_brief_total`` in a /metrics text."""
     total = 0.0
@@ -67,16 +85,74 @@ def brief_total(text: str) -> float:
     return total
 
 
-def prometheus_brief_total(prom_url: str) -> float | None:
-    """``sum(llm_brief_total)`` as Prometheus sees it now."""
+def prometheus_value(prom_url: str, promql: str) -> float | None:
+    """The single value of an instant query, or ``None`` when there is none (or no answer)."""
     try:
-        body = requests.get(
-            prom_url + "/api/v1/query", params={"query": "sum(llm_brief_total)"}, timeout=2
-        ).json()
+        body = requests.get(prom_url + "/api/v1/query", params={"query": promql}, timeout=5).json()
     except (requests.RequestException, ValueError):
         return None
-    result = body.get("data", {}).get("result", [])
-    return float(result[0]["value"][1]) if result else None
+    result = body.get("data", {}).get("result", []) if isinstance(body, dict) else []
+    return float(result[0]["value"][1]) if len(result) == 1 else None
+
+
+def prometheus_brief_total(prom_url: str) -> float | None:
+    """``sum(llm_brief_total)`` as Prometheus sees it now."""
+    return prometheus_value(prom_url, f'sum(llm_brief_total{{job="{JOB}"}})')
+
+
+def last_scrape(prom_url: str) -> float | None:
+    """When Prometheus last scraped the service (``timestamp(up)``), or ``None`` before the first."""
+    return prometheus_value(prom_url, f'timestamp(up{{job="{JOB}"}} == 1)')
+
+
+def counters_present(prom_url: str, expected: Mapping[str, int]) -> bool:
+    """Prometheus holds every counter series the service exports (at start-up: all at zero)."""
+    return all(
+        (prometheus_value(prom_url, f'count({name}{{job="{JOB}"}})') or 0) >= count
+        for name, count in expected.items()
+    )
+
+
+def wait_for_first_scrape(prom: str, url: str, say: Callable[[str], None]) -> None:
+    """Wait until Prometheus has scraped the service with every counter present, at its zero.
+
+    Traffic sent before that would be invisible to the gate's windows' first sample; Prometheus'
+    scrape manager starts a target some seconds after ``/-/ready``.
+    """
+    expected = counter_series(requests.get(url + "/metrics", timeout=10).text)
+    wait_until(
+        lambda: counters_present(prom, expected),
+        what=f"Prometheus' first scrape of the service ({sum(expected.values())} counter series)",
+        timeout_seconds=PROMETHEUS_WAIT_SECONDS,
+        proc=None,
+        log=None,
+        say=say,
+    )
+
+
+def wait_for_final_counters(prom: str, expected: float, say: Callable[[str], None]) -> None:
+    """Wait until Prometheus holds the final counters, then for one more scrape after that.
+
+    The extra scrape gives every series born during the traffic a second sample, so each counter
+    window stands on at least two samples per series.
+    """
+    wait_until(
+        lambda: prometheus_brief_total(prom) == expected,
+        what="the scrape of the final counters",
+        timeout_seconds=PROMETHEUS_WAIT_SECONDS,
+        proc=None,
+        log=None,
+        say=say,
+    )
+    seen = last_scrape(prom) or 0.0
+    wait_until(
+        lambda: (last_scrape(prom) or 0.0) > seen,
+        what="one more scrape after the final counters",
+        timeout_seconds=PROMETHEUS_WAIT_SECONDS,
+        proc=None,
+        log=None,
+        say=say,
+    )
 
 
 def start_serving(
@@ -134,7 +210,7 @@ def start_prometheus(
     config = {
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
         "scrape_configs": [
-            {"job_name": "serving", "static_configs": [{"targets": [f"127.0.0.1:{serving_port}"]}]}
+            {"job_name": JOB, "static_configs": [{"targets": [f"127.0.0.1:{serving_port}"]}]}
         ],
     }
     (workdir / "prometheus.yml").write_text(yaml.safe_dump(config))
@@ -209,8 +285,12 @@ def run(settings: QuickstartSettings, say: Callable[[str], None]) -> int:
             f"[2/6] starting the serving module on 127.0.0.1:{port} (fault: {FAULTS[settings.fault]})"
         )
         url = start_serving(children, settings, models / "registry.toml", port, token, say)
-        say("[3/6] starting Prometheus, scraping the service every second")
+        say(
+            "[3/6] starting Prometheus, scraping the service every second; waiting for its "
+            "first scrape (every counter at zero)"
+        )
         prom = start_prometheus(children, settings.workdir, port, say)
+        wait_for_first_scrape(prom, url, say)
         if settings.fault == "unload-creative":
             unload(url, token, "qwen_32b")
             say("  unloaded qwen_32b through POST /admin/model/unload")
@@ -228,16 +308,9 @@ def run(settings: QuickstartSettings, say: Callable[[str], None]) -> int:
         expected = brief_total(requests.get(url + "/metrics", timeout=10).text)
         say(
             f"[5/6] waiting for Prometheus to scrape the final counters ({expected:.0f} briefs, "
-            f"{traffic.total} requests sent)"
+            f"{traffic.total} requests sent), and once more"
         )
-        wait_until(
-            lambda: prometheus_brief_total(prom) == expected,
-            what="the last scrape",
-            timeout_seconds=60,
-            proc=None,
-            log=None,
-            say=say,
-        )
+        wait_for_final_counters(prom, expected, say)
         config = write_profile(settings.workdir)
         say("[6/6] running the gate (pre-deploy checks), then the smoke checks (post-deploy)")
         gate = run_gate(

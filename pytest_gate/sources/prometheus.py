@@ -26,6 +26,7 @@ from pytest_gate.query import (
 )
 from pytest_gate.sources import promql
 from pytest_gate.sources.base import failed, succeeded
+from pytest_gate.sources.coverage import applied, measure
 from pytest_gate.sources.http import HttpClient, TransportError
 from pytest_gate.sources.joins import Joined, join_quantile, join_ratio
 from pytest_gate.sources.promresult import (
@@ -39,6 +40,8 @@ from pytest_gate.sources.promresult import (
 
 INSTANT_PATH = "/api/v1/query"
 RANGE_PATH = "/api/v1/query_range"
+COUNTER_RESULTS = ("vector", "vector", "matrix", "vector")
+"""Result types of a counter query: value, traffic, raw traffic samples, born-inside series."""
 
 
 def _window(query: Query) -> int | None:
@@ -93,17 +96,31 @@ class PrometheusSource:
     ) -> Answer:
         match query:
             case Ratio():
-                num, den = self._instants(promql.ratio(query, self._extra), at, deadline)
-                return self._joined(text, join_ratio(vector(num), vector(den)), window, num, den)
+                num, den, raw, born = self._instants(
+                    (*promql.ratio(query, self._extra), *promql.coverage(query, self._extra)),
+                    at,
+                    deadline,
+                    each=COUNTER_RESULTS,
+                )
+                joined = join_ratio(vector(num), vector(den))
+                answer = self._joined(text, joined, window, num, den, raw, born)
+                return self._covered(answer, raw, born, at, query.window_seconds)
             case Quantile() | SustainedQuantile():
                 pair = (
                     promql.quantile(query, self._extra)
                     if isinstance(query, Quantile)
                     else promql.sustained_quantile(query, self._extra)
                 )
-                value, count = self._instants(pair, at, deadline)
+                value, count, raw, born = self._instants(
+                    (*pair, *promql.coverage(query, self._extra)),
+                    at,
+                    deadline,
+                    each=COUNTER_RESULTS,
+                )
                 joined = join_quantile(vector(value), vector(count))
-                return self._joined(text, joined, window, value, count)
+                answer = self._joined(text, joined, window, value, count, raw, born)
+                covered = window if window is not None else 0
+                return self._covered(answer, raw, born, at, covered)
             case AvgOverTime():
                 value, count = self._instants(
                     promql.avg_over_time(query, self._extra), at, deadline
@@ -130,6 +147,12 @@ class PrometheusSource:
                     if points
                 )
                 return self._ok(text, series, window, data)
+
+    def _covered(
+        self, answer: Answer, raw: ApiResult, born: ApiResult, at: float, window: int
+    ) -> Answer:
+        coverage = measure(matrix(raw), vector(born), at, window)
+        return applied(answer, coverage, "Prometheus")
 
     def _ok(
         self,
@@ -162,10 +185,18 @@ class PrometheusSource:
         at: float,
         deadline: Deadline,
         expected: tuple[str, ...] = ("vector",),
+        *,
+        each: tuple[str, ...] | None = None,
     ) -> list[ApiResult]:
+        """Every expression at ``at``, sent together; each result must be of an ``expected`` type,
+        or, with ``each``, of the type at its own position."""
+        kinds = [(t,) for t in each] if each is not None else [expected] * len(exprs)
         if len(exprs) == 1:
-            return [self._instant(exprs[0], at, deadline, expected)]
-        futures = [self._pool.submit(self._instant, e, at, deadline, expected) for e in exprs]
+            return [self._instant(exprs[0], at, deadline, kinds[0])]
+        futures = [
+            self._pool.submit(self._instant, e, at, deadline, k)
+            for e, k in zip(exprs, kinds, strict=True)
+        ]
         return [f.result() for f in futures]
 
     def _instant(

@@ -3,6 +3,13 @@
 The config's label selector (``extra`` matchers, e.g. ``namespace="prod"``) is merged into every
 selector. Each function returns the expressions a Prometheus source sends: the value expression
 first, then the one that counts samples where the query type has one.
+
+Counters are **counted from zero** when born inside the window (DESIGN §2): per series, before any
+aggregation, a series that has a sample at the window's start contributes ``increase()``; a series
+that has none (a new pod, a late first scrape) contributes its last value in the window, since
+everything it carries happened inside the window. ``increase()`` alone would lose the value of the
+first sample, and a series with a single sample would vanish. The same expression works on
+Prometheus 2.x and VictoriaMetrics, and inside subqueries (``offset`` is relative to each step).
 """
 
 from __future__ import annotations
@@ -59,14 +66,53 @@ def _sum(by: tuple[str, ...], inner: str) -> str:
     return f"sum by ({', '.join(by)}) ({inner})"
 
 
-def _increase(selector: str, window_seconds: int) -> str:
-    return f"increase({selector}[{duration(window_seconds)}])"
+def counted(selector: str, window_seconds: int) -> str:
+    """Per-series increase over the window, counting a series born inside the window from zero.
+
+    ``(increase(x[w]) and x offset w) or (last_over_time(x[w]) unless x offset w)``: series
+    present at the window's start keep ``increase()`` (resets handled as it does); the others
+    contribute their last value in the window.
+    """
+    window = duration(window_seconds)
+    at_start = f"{selector} offset {window}"
+    return (
+        f"(increase({selector}[{window}]) and {at_start}) "
+        f"or (last_over_time({selector}[{window}]) unless {at_start})"
+    )
+
+
+def raw_samples(selector: str, window_seconds: int) -> str:
+    """``x[w]``: every raw sample in the window (an instant query answers a matrix)."""
+    return f"{selector}[{duration(window_seconds)}]"
+
+
+def born_inside(selector: str, window_seconds: int) -> str:
+    """The series with no sample at the window's start: they began inside the window."""
+    window = duration(window_seconds)
+    return f"count_over_time({selector}[{window}]) unless {selector} offset {window}"
+
+
+def coverage(
+    query: Ratio | Quantile | SustainedQuantile, extra: tuple[Matcher, ...]
+) -> tuple[str, str]:
+    """The raw samples and the born-inside series of the query's traffic series.
+
+    The traffic is a ratio's denominator or a histogram's ``_count``, over the query's window.
+    """
+    match query:
+        case Ratio():
+            selector, window = vector_selector(query.denominator, extra), query.window_seconds
+        case Quantile():
+            selector, window = vector_selector(query.metric, extra, "_count"), query.window_seconds
+        case SustainedQuantile():
+            selector, window = vector_selector(query.metric, extra, "_count"), query.outer_seconds
+    return raw_samples(selector, window), born_inside(selector, window)
 
 
 def ratio(query: Ratio, extra: tuple[Matcher, ...]) -> tuple[str, str]:
     """Numerator and denominator, each ``sum by (<by>) (increase(x[w]))``, joined in Python."""
-    numerator = _increase(vector_selector(query.numerator, extra), query.window_seconds)
-    denominator = _increase(vector_selector(query.denominator, extra), query.window_seconds)
+    numerator = counted(vector_selector(query.numerator, extra), query.window_seconds)
+    denominator = counted(vector_selector(query.denominator, extra), query.window_seconds)
     return _sum(query.by, numerator), _sum(query.by, denominator)
 
 
@@ -77,15 +123,16 @@ def _histogram_quantile(
     by: tuple[str, ...],
     extra: tuple[Matcher, ...],
 ) -> str:
-    buckets = vector_selector(metric, extra, "_bucket")
-    rate = f"rate({buckets}[{duration(window_seconds)}])"
-    return f"histogram_quantile({quantile!r}, {_sum(('le', *by), rate)})"
+    # Increases, not rates: a quantile does not change when every bucket is scaled alike, and
+    # counting from zero needs counts.
+    buckets = counted(vector_selector(metric, extra, "_bucket"), window_seconds)
+    return f"histogram_quantile({quantile!r}, {_sum(('le', *by), buckets)})"
 
 
 def _observations(
     metric: Selector, window_seconds: int, by: tuple[str, ...], extra: tuple[Matcher, ...]
 ) -> str:
-    return _sum(by, _increase(vector_selector(metric, extra, "_count"), window_seconds))
+    return _sum(by, counted(vector_selector(metric, extra, "_count"), window_seconds))
 
 
 def quantile(query: Quantile, extra: tuple[Matcher, ...]) -> tuple[str, str]:

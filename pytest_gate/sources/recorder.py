@@ -4,7 +4,8 @@ A recording holds the evaluation instant T, the live source's description, the c
 selector, and every query the gate asked with the complete answer it got (state, message, every
 series with its exact values). Values are stored as ``repr`` strings, which round-trip every float
 exactly (NaN and ±Inf included) and keep the file strict JSON. The file is versioned; a reader
-rejects a version it does not know with a message that says what to do.
+rejects a version it does not know with a message that says what to do. Version 2 adds each
+answer's window coverage; version 1 files (no coverage) are still read.
 """
 
 from __future__ import annotations
@@ -18,11 +19,20 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from pytest_gate.query import Answer, DataState, Matcher, Query, Selector, SeriesValue
+from pytest_gate.query import (
+    Answer,
+    Coverage,
+    DataState,
+    Matcher,
+    Query,
+    Selector,
+    SeriesValue,
+)
 from pytest_gate.sources.base import SourceConfigError
 
 FORMAT = "pytest-gate-recording"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
 QUERY_TYPES: dict[str, type] = {t.__name__: t for t in typing.get_args(Query)}
 
 
@@ -85,9 +95,47 @@ def _number(value: float | None) -> str | None:
     return None if value is None else repr(float(value))
 
 
+def _labels(data: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((str(k), str(v)) for k, v in data)
+
+
+def coverage_json(coverage: Coverage | None) -> dict[str, Any] | None:
+    """A strict-JSON object holding every field of ``coverage`` (``None`` stays ``None``)."""
+    if coverage is None:
+        return None
+    return {
+        "window_seconds": coverage.window_seconds,
+        "series": coverage.series,
+        "samples": coverage.samples,
+        "fewest_samples": coverage.fewest_samples,
+        "oldest_age_seconds": _number(coverage.oldest_age_seconds),
+        "interval_seconds": _number(coverage.interval_seconds),
+        "born_inside": [[list(pair) for pair in labels] for labels in coverage.born_inside],
+        "sparse": [[list(pair) for pair in labels] for labels in coverage.sparse],
+    }
+
+
+def coverage_from_json(data: Any) -> Coverage | None:
+    """The coverage of :func:`coverage_json`; raises ``KeyError``/``TypeError``/``ValueError``."""
+    if data is None:
+        return None
+    age, interval = data["oldest_age_seconds"], data["interval_seconds"]
+    return Coverage(
+        window_seconds=int(data["window_seconds"]),
+        series=int(data["series"]),
+        samples=int(data["samples"]),
+        fewest_samples=int(data["fewest_samples"]),
+        oldest_age_seconds=None if age is None else float(age),
+        interval_seconds=None if interval is None else float(interval),
+        born_inside=tuple(_labels(labels) for labels in data["born_inside"]),
+        sparse=tuple(_labels(labels) for labels in data["sparse"]),
+    )
+
+
 def answer_json(answer: Answer) -> dict[str, Any]:
     """A strict-JSON object holding every field of ``answer`` exactly."""
     return {
+        "coverage": coverage_json(answer.coverage),
         "query_text": answer.query_text,
         "state": answer.state.value,
         "window_seconds": answer.window_seconds,
@@ -110,7 +158,7 @@ def answer_from_json(data: Any) -> Answer:
     """The answer of :func:`answer_json`; raises ``KeyError``/``TypeError``/``ValueError``."""
     series = tuple(
         SeriesValue(
-            labels=tuple((str(k), str(v)) for k, v in s["labels"]),
+            labels=_labels(s["labels"]),
             value=float(s["value"]),
             samples=None if s["samples"] is None else float(s["samples"]),
             points=tuple((float(t), float(v)) for t, v in s["points"]),
@@ -126,6 +174,7 @@ def answer_from_json(data: Any) -> Answer:
         message=str(data["message"]),
         source=str(data["source"]),
         notes=tuple(str(n) for n in data["notes"]),
+        coverage=coverage_from_json(data.get("coverage")),
     )
 
 
@@ -175,10 +224,11 @@ def _document(path: Path, data: bytes) -> dict[str, Any]:
             f'{path}: not a pytest-gate recording (no "format": "{FORMAT}"); '
             "record one with --gate-record PATH"
         )
-    if document.get("version") != VERSION:
+    if document.get("version") not in READABLE_VERSIONS:
+        readable = " and ".join(str(v) for v in READABLE_VERSIONS)
         raise RecordingError(
             f"{path}: recording version {document.get('version')!r} is not supported "
-            f"(this pytest-gate reads version {VERSION}); record it again with --gate-record"
+            f"(this pytest-gate reads versions {readable}); record it again with --gate-record"
         )
     return document
 

@@ -43,6 +43,31 @@ class Algorithm:
 
 
 @dataclass(frozen=True)
+class NewInstance:
+    """A serving pod that started inside every window: its first sample comes ``age_seconds``
+    before T and already carries what it counted before Prometheus first scraped it.
+
+    After the first sample it serves healthy traffic; ``samples`` scrapes of it are in the data.
+    """
+
+    age_seconds: int = 150
+    samples: int = 6
+    first_requests: float = 200.0
+    first_errors: float = 0.0
+    first_briefs: float = 50.0
+    first_fixes: float = 0.0
+    probe_503s: float = 0.0
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """The new pod's target labels."""
+        return {"job": "serving", "instance": NEW_INSTANCE}
+
+
+NEW_INSTANCE = "serving-new:8000"
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A deployment state, and what the gate must say about it.
 
@@ -68,6 +93,7 @@ class Scenario:
     cpu_cores: float = 0.5
     memory_bytes: float = 2 * 2**30
     config_edits: tuple[tuple[str, str], ...] = ()
+    new_instance: NewInstance | None = None
 
     @property
     def namespace(self) -> str:
@@ -133,6 +159,8 @@ def write(om: OpenMetrics, s: Scenario) -> None:
         cache = {**mode_labels, "cache_type": "response"}
         _counter(om, "cache_hits_total", cache, hits)
         _counter(om, "cache_misses_total", cache, misses)
+    if s.new_instance is not None:
+        _new_instance(om, {**base, **s.new_instance.labels}, s.new_instance)
     _rl(om, base, s)
     _gpus(om, base, s)
     _resources(om, base, s)
@@ -149,6 +177,28 @@ def _serving_http(
     errors = [r * error_share for r in requests]
     _counter(om, "http_requests_total", {**labels, "status": "200"}, ok)
     _counter(om, "http_requests_total", {**labels, "status": "500"}, errors)
+
+
+def _new_instance(om: OpenMetrics, labels: dict[str, str], new: NewInstance) -> None:
+    """The new pod's counters: first sample at ``T - age`` holding its first values, then healthy."""
+    times = [float(T - new.age_seconds + i * COUNTER_STEP_SECONDS) for i in range(new.samples)]
+
+    def counter(name: str, series: dict[str, str], first: float, per_step: float) -> None:
+        for index, ts in enumerate(times):
+            om.sample(name, {**labels, **series}, first + index * per_step, ts, kind="counter")
+
+    brief = {"method": "POST", "handler": "/v1/brief"}
+    ok = new.first_requests - new.first_errors
+    counter("http_requests_total", {**brief, "status": "200"}, ok, REQUESTS_PER_STEP)
+    counter("http_requests_total", {**brief, "status": "500"}, new.first_errors, 0.0)
+    probe = {"method": "GET", "handler": "/health", "status": "503"}
+    counter("http_requests_total", probe, new.probe_503s, 0.0)
+    for mode in MODES:
+        briefs = new.first_briefs / len(MODES)
+        counter("llm_brief_total", {"mode": mode, "status": "success"}, briefs, BRIEFS_PER_STEP)
+        fixes = new.first_fixes if mode == "fast" else 0.0
+        fix = {"mode": mode, "original_model": MODEL_BY_MODE[mode]}
+        counter("llm_schema_fix_count_total", fix, fixes, 0.0)
 
 
 def _latency(

@@ -7,7 +7,7 @@ changes one thing (or a few), and says which checks must not pass.
 
 from __future__ import annotations
 
-from tests.checks.deployment import HEALTHY_LATENCY, Algorithm, Scenario, write
+from tests.checks.deployment import HEALTHY_LATENCY, Algorithm, NewInstance, Scenario, write
 from tests.prometheus_server import OpenMetrics
 
 
@@ -16,7 +16,7 @@ def runaway(loss: float) -> Algorithm:
     return Algorithm(loss=0.3, runaway_loss=loss, runaway_seconds=300)
 
 
-SCENARIOS = (
+SCENARIOS: tuple[Scenario, ...] = (
     Scenario("healthy", "GO"),
     Scenario("fix-counter-absent", "GO", fix_counter_present=False),
     Scenario("api-errors", "NO-GO", {"test_api_5xx_rate": "fail"}, error_share=0.02),
@@ -137,6 +137,32 @@ SCENARIOS = (
         ),
     ),
 )
+NEW_INSTANCE_SCENARIOS = (
+    # A new pod whose first scrape already carries schema repairs: counted from zero, they count.
+    Scenario(
+        "new-instance-repairs",
+        "NO-GO",
+        {"test_schema_failure_rate": "fail"},
+        new_instance=NewInstance(first_fixes=3.0),
+    ),
+    # The same pod born healthy; its readiness probe answered 503 while loading (not API traffic).
+    Scenario("new-instance-healthy", "GO", new_instance=NewInstance(probe_503s=8.0)),
+    # 8 errors in its first sample: about 0.7% of the requests when counted, 0% when not.
+    Scenario(
+        "new-instance-5xx",
+        "NO-GO",
+        {"test_api_5xx_rate": "fail"},
+        new_instance=NewInstance(first_errors=8.0),
+    ),
+    # A pod scraped once in the window: no increase can be measured there, so no data.
+    Scenario(
+        "scraped-once",
+        "NO-GO",
+        {"test_api_5xx_rate": "no_data", "test_schema_failure_rate": "no_data"},
+        new_instance=NewInstance(age_seconds=20, samples=1),
+    ),
+)
+SCENARIOS += NEW_INSTANCE_SCENARIOS
 BY_NAME = {s.name: s for s in SCENARIOS}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.checks.conftest import GateRun, ScenarioRunner
+from tests.checks.deployment import NEW_INSTANCE, REQUESTS_PER_STEP, NewInstance
 from tests.checks.scenarios import BY_NAME, SCENARIOS
 
 pytestmark = pytest.mark.prometheus
@@ -238,3 +239,45 @@ def test_warnings_with_one_critical_count_both(
     """Two warning breaches and one critical breach are all counted as failures."""
     summary = live(scenario_runner, scenario_name).report["summary"]
     assert summary["fail"] == 3
+
+
+@pytest.mark.parametrize("scenario_name", ["new-instance-repairs", "new-instance-5xx"])
+def test_new_instance_failure_is_counted_from_zero_and_named(
+    scenario_runner: ScenarioRunner, scenario_name: str
+) -> None:
+    """What a new pod carried at its first scrape counts, and the message names the pod."""
+    failing = next(iter(BY_NAME[scenario_name].failing))
+    result = check(scenario_runner, scenario_name, failing)
+    assert f"instance={NEW_INSTANCE}" in str(result["message"])
+    coverage = result["coverage"]
+    assert isinstance(coverage, dict)
+    born = {labels.get("instance") for labels in coverage["born_inside"]}
+    assert born == {NEW_INSTANCE}
+    assert coverage["fewest_samples_per_series"] == NewInstance().samples
+    assert coverage["partial"] is False  # the old pod covers the whole window
+
+
+def test_new_healthy_instance_counts_its_traffic(scenario_runner: ScenarioRunner) -> None:
+    """The new pod's first-sample requests are in the denominator; its probe 503s are not API."""
+    healthy = check(scenario_runner, "healthy", "test_api_5xx_rate")
+    grown = check(scenario_runner, "new-instance-healthy", "test_api_5xx_rate")
+    assert isinstance(healthy["samples"], float) and isinstance(grown["samples"], float)
+    new = NewInstance()
+    # the first sample's requests, plus the increase over its later samples
+    added = new.first_requests + (new.samples - 1) * REQUESTS_PER_STEP
+    assert grown["samples"] == pytest.approx(healthy["samples"] + added, rel=0.02)
+    assert grown["value"] == 0.0
+
+
+def test_target_scraped_once_is_no_data_with_the_cause(scenario_runner: ScenarioRunner) -> None:
+    """One sample in the window: no_data that names the target and says to wait for a scrape."""
+    result = check(scenario_runner, "scraped-once", "test_api_5xx_rate")
+    message = str(result["message"])
+    assert f"scraped job=serving,instance={NEW_INSTANCE} only once in this 5m window" in message
+    assert "run again after the next scrape" in message
+    coverage = result["coverage"]
+    assert isinstance(coverage, dict)
+    assert coverage["fewest_samples_per_series"] == 1
+    assert [labels["instance"] for labels in coverage["sparse"]] == [
+        NEW_INSTANCE
+    ] * 2  # 200 and 500; the probe is not API traffic

@@ -90,9 +90,11 @@ def test_resource_query_without_selector_has_no_placeholder(default: GateConfig)
 def test_sustained_quantile_renders_inner_windows_across_the_outer(default: GateConfig) -> None:
     """The sustained creative p95 is the minimum of 1m p95s over 5m at 30s steps."""
     (query,) = [q for q in plan(default) if isinstance(q, SustainedQuantile)]
+    buckets = 'llm_brief_latency_seconds_bucket{mode="creative"}'
     assert display(query, ()) == (
-        "min_over_time((histogram_quantile(0.95, sum by (le) (rate("
-        'llm_brief_latency_seconds_bucket{mode="creative"}[1m]))))[5m:30s])'
+        "min_over_time((histogram_quantile(0.95, sum by (le) "
+        f"((increase({buckets}[1m]) and {buckets} offset 1m) "
+        f"or (last_over_time({buckets}[1m]) unless {buckets} offset 1m))))[5m:30s])"
     )
 
 

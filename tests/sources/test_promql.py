@@ -43,32 +43,64 @@ def test_label_values_are_escaped() -> None:
     assert promql.vector_selector(selector, ()) == 'up{job="a\\"b\\\\c"}'
 
 
-def test_ratio_renders_two_separate_sums() -> None:
-    """Numerator and denominator are separate ``sum by`` queries over the same window."""
-    query = Ratio(Selector("fixes_total"), Selector("briefs_total"), 1800, by=("mode",))
-    assert promql.ratio(query, PROD) == (
-        'sum by (mode) (increase(fixes_total{namespace="prod"}[30m]))',
-        'sum by (mode) (increase(briefs_total{namespace="prod"}[30m]))',
+def counted(selector: str, window: str) -> str:
+    """The counted-from-zero increase of one selector, written out by hand."""
+    return (
+        f"(increase({selector}[{window}]) and {selector} offset {window}) "
+        f"or (last_over_time({selector}[{window}]) unless {selector} offset {window})"
     )
 
 
+def test_counters_born_inside_the_window_count_from_zero() -> None:
+    """Present at the start: increase(); absent at the start: the last value in the window."""
+    assert promql.counted('c_total{a="b"}', 300) == counted('c_total{a="b"}', "5m")
+
+
+def test_ratio_renders_two_separate_sums() -> None:
+    """Numerator and denominator are separate ``sum by`` queries over the same window."""
+    query = Ratio(Selector("fixes_total"), Selector("briefs_total"), 1800, by=("mode",))
+    fixes = counted('fixes_total{namespace="prod"}', "30m")
+    briefs = counted('briefs_total{namespace="prod"}', "30m")
+    assert promql.ratio(query, PROD) == (f"sum by (mode) ({fixes})", f"sum by (mode) ({briefs})")
+
+
 def test_quantile_sums_by_le_and_the_grouping() -> None:
-    """Quantiles sum buckets by ``le`` and the requested labels, and count observations."""
+    """Quantiles sum bucket increases by ``le`` and the requested labels, and count observations."""
     query = Quantile(LATENCY, 0.95, 300, by=("instance",))
+    buckets = counted('llm_brief_latency_seconds_bucket{mode="creative"}', "5m")
+    count = counted('llm_brief_latency_seconds_count{mode="creative"}', "5m")
     assert promql.quantile(query, ()) == (
-        "histogram_quantile(0.95, sum by (le, instance) "
-        '(rate(llm_brief_latency_seconds_bucket{mode="creative"}[5m])))',
-        'sum by (instance) (increase(llm_brief_latency_seconds_count{mode="creative"}[5m]))',
+        f"histogram_quantile(0.95, sum by (le, instance) ({buckets}))",
+        f"sum by (instance) ({count})",
     )
 
 
 def test_sustained_quantile_is_a_min_over_time_subquery() -> None:
     """Sustained means the minimum of short-window quantiles over the outer window."""
     query = SustainedQuantile(LATENCY, 0.95, 60, 300, 30)
+    buckets = counted('llm_brief_latency_seconds_bucket{mode="creative"}', "1m")
     assert promql.sustained_quantile(query, ())[0] == (
-        "min_over_time((histogram_quantile(0.95, sum by (le) "
-        '(rate(llm_brief_latency_seconds_bucket{mode="creative"}[1m]))))[5m:30s])'
+        f"min_over_time((histogram_quantile(0.95, sum by (le) ({buckets})))[5m:30s])"
     )
+
+
+@pytest.mark.parametrize(
+    ("query", "selector", "window"),
+    [
+        (Ratio(Selector("f_total"), Selector("b_total"), 1800), 'b_total{namespace="prod"}', "30m"),
+        (Quantile(LATENCY, 0.95, 300), "llm_brief_latency_seconds_count", "5m"),
+        (SustainedQuantile(LATENCY, 0.95, 60, 900, 30), "llm_brief_latency_seconds_count", "15m"),
+    ],
+)
+def test_coverage_reads_the_traffic_series(
+    query: Ratio | Quantile | SustainedQuantile, selector: str, window: str
+) -> None:
+    """Coverage reads the denominator (or ``_count``) over the outer window: raw and born."""
+    raw, born = promql.coverage(query, PROD)
+    if not selector.endswith("}"):
+        selector += '{mode="creative",namespace="prod"}'
+    assert raw == f"{selector}[{window}]"
+    assert born == f"count_over_time({selector}[{window}]) unless {selector} offset {window}"
 
 
 def test_avg_over_time_also_counts_its_points() -> None:
