@@ -14,6 +14,7 @@ from tests.vram.process import (
     REPO_ROOT,
     Runner,
     Starter,
+    as_from_a_terminal,
     child_env,
     command,
 )
@@ -54,6 +55,7 @@ def start_gate_vram(tmp_path: Path) -> Iterator[Starter]:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=as_from_a_terminal,
         )
         procs.append(proc)
         return proc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import selectors
+import signal
 import subprocess
 import sys
 import time
@@ -22,6 +23,15 @@ PROCESS_TIMEOUT_SECONDS = 30.0
 def child_env() -> dict[str, str]:
     """The environment for child processes: offline, unbuffered."""
     return dict(os.environ, HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
+
+
+def as_from_a_terminal() -> None:
+    """``preexec_fn``: Ctrl-C (SIGINT) reaches the child as it would from a terminal.
+
+    A shell starts background jobs with SIGINT ignored, and Python keeps an inherited SIG_IGN, so
+    without this a test run from a background job could not interrupt its child.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def command(spec: Path, args: tuple[str, ...]) -> list[str]:
