@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +19,8 @@ import pytest
 GPU_SOURCES = ("auto", "nvml", "prometheus", "none")
 DEFAULT_DEADLINE_SECONDS = 20.0
 DEFAULT_ENVIRONMENT = "default"
+DEFAULT_INTERVAL_SECONDS = 60.0
+DEFAULT_FAILURE_LIMIT = 1
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,30 @@ OPTION_SPECS = (
         env="GATE_ENVIRONMENT",
         default=DEFAULT_ENVIRONMENT,
     ),
+    OptionSpec(
+        "--gate-watch",
+        "gate_watch",
+        "Watch after a deploy: repeat the whole gate for this many seconds at a fresh instant "
+        "each --gate-interval; stop at the first --gate-failure-limit consecutive NO-GO rounds.",
+        ini="gate_watch",
+        env="GATE_WATCH",
+    ),
+    OptionSpec(
+        "--gate-interval",
+        "gate_interval",
+        "Seconds between the rounds of --gate-watch (default 60).",
+        ini="gate_interval",
+        env="GATE_INTERVAL",
+        default=str(DEFAULT_INTERVAL_SECONDS),
+    ),
+    OptionSpec(
+        "--gate-failure-limit",
+        "gate_failure_limit",
+        "Consecutive NO-GO rounds that end --gate-watch at once with NO-GO (default 1).",
+        ini="gate_failure_limit",
+        env="GATE_FAILURE_LIMIT",
+        default=str(DEFAULT_FAILURE_LIMIT),
+    ),
 )
 
 BAD_TIME = (
@@ -135,6 +161,18 @@ BAD_TIME = (
 BAD_DEADLINE = "--gate-deadline {value!r} is not a positive number of seconds; use e.g. 20"
 BAD_GPU_SOURCE = "--gpu-source {value!r} is not one of {choices}; pick one of them"
 BAD_BOOL = "{name} {value!r} is not a boolean; use true or false"
+BAD_SECONDS = "{name} {value!r} is not a positive number of seconds; use e.g. {example}"
+BAD_FAILURE_LIMIT = (
+    "--gate-failure-limit {value!r} is not a whole number of rounds >= 1; use e.g. 2"
+)
+WATCH_CONFLICT = (
+    "--gate-watch evaluates at a fresh instant every round, so {option} cannot be used with it; "
+    "drop {option}"
+)
+INTERVAL_LONGER = (
+    "--gate-interval {interval:g} is longer than --gate-watch {watch:g}: the watch would have one "
+    "round; make the interval shorter than the watch"
+)
 TWO_SOURCES = (
     "several metric sources given ({names}); pass only one of --prometheus-url, --metrics-url, "
     "--gate-replay"
@@ -164,6 +202,9 @@ class GateOptions:
     deadline_seconds: float
     pushgateway: str | None
     environment: str
+    watch_seconds: float | None = None
+    interval_seconds: float = DEFAULT_INTERVAL_SECONDS
+    failure_limit: int = DEFAULT_FAILURE_LIMIT
 
     @property
     def explicit(self) -> bool:
@@ -250,6 +291,43 @@ def _deadline(value: object) -> float:
     return seconds
 
 
+def _seconds(name: str, value: object, example: str) -> float:
+    try:
+        seconds = float(str(value))
+    except ValueError:
+        raise OptionError(BAD_SECONDS.format(name=name, value=value, example=example)) from None
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise OptionError(BAD_SECONDS.format(name=name, value=value, example=example))
+    return seconds
+
+
+def _failure_limit(value: object) -> int:
+    text = str(value).strip()
+    if not text.isdigit() or int(text) < 1:
+        raise OptionError(BAD_FAILURE_LIMIT.format(value=value))
+    return int(text)
+
+
+def _watch(
+    raw: Mapping[str, object], text_of: Callable[[str], str | None]
+) -> tuple[float | None, float, int]:
+    """``--gate-watch``, ``--gate-interval`` and ``--gate-failure-limit``, checked together."""
+    interval = _seconds("--gate-interval", raw["gate_interval"], "60")
+    limit = _failure_limit(raw["gate_failure_limit"])
+    watch_text = text_of("gate_watch")
+    if watch_text is None:
+        return None, interval, limit
+    watch = _seconds("--gate-watch", watch_text, "900")
+    for option, dest in (("--gate-time", "gate_time"), ("--gate-replay", "gate_replay")):
+        if text_of(dest) is not None:
+            raise OptionError(WATCH_CONFLICT.format(option=option))
+    if text_of("gate_record") is not None:
+        raise OptionError(WATCH_CONFLICT.format(option="--gate-record"))
+    if interval > watch:
+        raise OptionError(INTERVAL_LONGER.format(interval=interval, watch=watch))
+    return watch, interval, limit
+
+
 def report_path(config: pytest.Config, env: Mapping[str, str] | None = None) -> Path | None:
     """Only ``--gate-report`` (CLI or ini), for writing a report when other options are invalid."""
     spec = next(s for s in OPTION_SPECS if s.dest == "gate_report")
@@ -285,6 +363,7 @@ def resolve_options(
     ]
     if len(sources) > 1:
         raise OptionError(TWO_SOURCES.format(names=", ".join(sources)))
+    watch, interval, failure_limit = _watch(raw, text)
     time_text = text("gate_time")
     replay, record, config_path, report = (
         Path(p) if (p := text(d)) else None
@@ -306,4 +385,7 @@ def resolve_options(
         deadline_seconds=_deadline(raw["gate_deadline"]),
         pushgateway=text("gate_pushgateway"),
         environment=text("gate_environment") or DEFAULT_ENVIRONMENT,
+        watch_seconds=watch,
+        interval_seconds=interval,
+        failure_limit=failure_limit,
     )

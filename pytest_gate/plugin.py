@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pytest_gate import conclusion, fixtures, hooks, lifecycle
+from pytest_gate import conclusion, fixtures, hooks, lifecycle, watching
 from pytest_gate.decision import SessionState, Severity
 from pytest_gate.observe import NOT_APPLICABLE_KEY
 from pytest_gate.options import OptionError, add_options, resolve_options
@@ -122,6 +122,11 @@ class GateRun:
         fatal = {SessionState.USAGE_ERROR, SessionState.CONFIG_ERROR}
         if self.state.gate_mode and fatal & set(self.state.states):
             return True
+        plan = watching.plan_of(self.state)
+        if self.state.gate_mode and not self.state.worker and plan is not None:
+            if not self.state.states:  # a collection error is NO-GO before any round
+                watching.run(self.config, self.state, plan)
+            return True
         return None
 
     @pytest.hookimpl(wrapper=True)
@@ -157,7 +162,10 @@ class GateRun:
         """Decide and write the report first; set the exit status last, over any other plugin."""
         if self.state.worker or not self.state.gate_mode:
             return (yield)
-        conclusion.conclude(session, self.state, int(exitstatus))
+        if self.state.watch_run is not None:
+            watching.conclude(self.state, self.state.watch_run)
+        else:
+            conclusion.conclude(session, self.state, int(exitstatus))
         try:
             return (yield)
         finally:
@@ -168,7 +176,10 @@ class GateRun:
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         """Per-check lines and the traffic light."""
         if self.state.gate_mode and not self.state.worker:
-            conclusion.show(terminalreporter, self.config, self.state)
+            if self.state.watch_run is not None:
+                watching.show(terminalreporter, self.state, self.state.watch_run)
+            else:
+                conclusion.show(terminalreporter, self.config, self.state)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_json_modifyreport(self, json_report: dict[str, Any]) -> None:

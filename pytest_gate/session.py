@@ -17,6 +17,7 @@ from pytest_gate.outcomes import CheckTracker
 
 if TYPE_CHECKING:
     from pytest_gate.config import GateConfig
+    from pytest_gate.watchrun import WatchRun
 
 GATE_CHECKS_DIRNAME = "gate_checks"
 CONFIG_FILENAME = "gate.toml"
@@ -37,6 +38,7 @@ class GateSession:
     tracker: CheckTracker = field(default_factory=CheckTracker)
     deselected: list[str] = field(default_factory=list)
     report_dict: dict[str, Any] | None = None
+    watch_run: WatchRun | None = None
     exit_code: int | None = None
     decision: Decision | None = None
     light_shown: bool = False

@@ -218,6 +218,7 @@ def test_post_deploy_runs_smoke_checks_then_a_strict_gate() -> None:
     strict = step("deploy", "post_gate")["run"]
     assert "-m smoke" in smoke
     assert '--serving-url "$SERVING_URL"' in smoke
+    assert '--gate-watch "$WATCH_SECONDS" --gate-interval 60 --gate-failure-limit 2' in smoke
     assert "--allow GO" in smoke and "WARNING" not in smoke.split(" -- ")[0]
     assert "--gate-strict" in strict
     assert "--gate-require-complete" in strict
