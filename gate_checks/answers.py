@@ -7,10 +7,9 @@ keeps a failed state failed, so missing data still fails closed in the observer.
 from __future__ import annotations
 
 from pytest_gate.observe import COMPARISONS
-from pytest_gate.query import Answer, Coverage, DataState, SeriesValue
+from pytest_gate.query import Answer, Coverage, DataState, Labels, SeriesValue
 
 NAME_LABEL = "__name__"
-Labels = tuple[tuple[str, str], ...]
 
 
 def within(answer: Answer, op: str, threshold: float) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 
 import requests
 
-from pytest_gate.query import Answer, DataState, SeriesValue
+from pytest_gate.query import Answer, DataState, Labels, SeriesValue
 
 from .brief_contract import brief_of, violations
 
@@ -75,7 +75,7 @@ def health(fetched: Fetched) -> Answer:
     """The HTTP status of ``/health`` as the value (200 is healthy)."""
     if fetched.error or fetched.status is None:
         return _failed(fetched, DataState.ERROR, f"no answer: {fetched.error}")
-    labels: tuple[tuple[str, str], ...] = (("endpoint", "/health"),)
+    labels: Labels = (("endpoint", "/health"),)
     if fetched.status != HTTP_OK:
         labels = (*labels, ("body", _excerpt(fetched.body)))
     return _ok(fetched, [SeriesValue(labels, float(fetched.status))])

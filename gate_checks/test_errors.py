@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from pytest_gate.config import GateConfig
+from pytest_gate.durations import duration
 from pytest_gate.observe import Observer
 from pytest_gate.snapshot import MetricSnapshot
-from pytest_gate.sources.promql import duration
 
 from .queries import api_5xx_rate
 

@@ -50,9 +50,33 @@ class Verdict(StrEnum):
     NO_GO = "NO-GO"
 
 
+@dataclass(frozen=True)
+class VerdictFacts:
+    """Everything a verdict stands for outside the gate, in one row."""
+
+    exit_code: int
+    """The process exit status (DESIGN §3)."""
+    gauge_value: int
+    """``deployment_gate_status`` (DESIGN §6: 2 GO, 1 WARNING, 0 NO-GO)."""
+    colour: str
+    """The terminal colour."""
+    light: str
+    """The traffic light's word."""
+    symbol: str
+    """The light in Markdown summaries."""
+    action: str
+    """What CI does with it."""
+
+
 VERDICT_ORDER = (Verdict.GO, Verdict.WARNING, Verdict.NO_GO)
-EXIT_CODES = {Verdict.GO: 0, Verdict.WARNING: 1, Verdict.NO_GO: 2}
-GAUGE_VALUES = {Verdict.GO: 2, Verdict.WARNING: 1, Verdict.NO_GO: 0}
+VERDICTS: dict[Verdict, VerdictFacts] = {
+    Verdict.GO: VerdictFacts(0, 2, "green", "GREEN", "🟢", "deploy"),
+    Verdict.WARNING: VerdictFacts(1, 1, "yellow", "YELLOW", "🟡", "review"),
+    Verdict.NO_GO: VerdictFacts(2, 0, "red", "RED", "🔴", "block"),
+}
+"""The one table of verdict facts; everything below and every other module reads it."""
+EXIT_CODES = {verdict: facts.exit_code for verdict, facts in VERDICTS.items()}
+GAUGE_VALUES = {verdict: facts.gauge_value for verdict, facts in VERDICTS.items()}
 
 
 class SessionState(StrEnum):

@@ -16,13 +16,12 @@ from typing import Protocol
 from pytest_gate import nvml
 from pytest_gate.gpu import GpuMemory
 from pytest_gate.options import GPU_SOURCES
-from pytest_gate.query import Answer, DataState, Gauge, Selector, SeriesValue
+from pytest_gate.query import Answer, DataState, Gauge, Labels, Selector, SeriesValue
 from pytest_gate.snapshot import MetricSnapshot
 from pytest_gate.sources.base import SourceConfigError, failed, succeeded
 
 NVML_QUERY = "NVML memory info: free / total per GPU"
 RECORDING_KEY = "gpu_nvml"
-Labels = tuple[tuple[str, str], ...]
 
 
 class MetricNames(Protocol):

@@ -21,10 +21,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
 
+from pytest_gate.decision import GAUGE_VALUES
+
 JOB_NAME = "deployment_gate"
 """The ``job`` grouping key every push uses (the alert rules select on it)."""
 
-STATUS_VALUES: dict[str, int] = {"GO": 2, "WARNING": 1, "NO-GO": 0}
+STATUS_VALUES: dict[str, int] = {verdict.value: value for verdict, value in GAUGE_VALUES.items()}
 """Verdict to ``deployment_gate_status`` value."""
 
 _HTTP_BODY_CHARS = 300

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from pytest_gate.durations import duration
+
 
 class DataState(StrEnum):
     """Data quality of an answer; anything but ``OK`` can never become a pass."""
@@ -218,11 +220,11 @@ class Coverage:
         """
         parts: list[str] = []
         if self.partial:
-            window = duration_text(self.window_seconds)
+            window = duration(self.window_seconds)
             if self.oldest_age_seconds is None:
                 parts.append(f"{window} window has no samples")
             else:
-                age = duration_text(self.oldest_age_seconds)
+                age = duration(self.oldest_age_seconds)
                 parts.append(f"{window} window covered from {age} ago")
         if self.born_inside:
             parts.append(
@@ -250,17 +252,6 @@ def targets_text(series: tuple[Labels, ...]) -> str:
     if len(names) > SHOWN_TARGETS:
         shown += f"; and {len(names) - SHOWN_TARGETS} more"
     return shown
-
-
-def duration_text(seconds: float) -> str:
-    """``305 -> "5m05s"``, ``42 -> "42s"``, ``7200 -> "2h"`` (durations in messages)."""
-    whole = round(seconds)
-    if whole and whole % 3600 == 0:
-        return f"{whole // 3600}h"
-    minutes, rest = divmod(whole, 60)
-    if not minutes:
-        return f"{rest}s"
-    return f"{minutes}m{rest:02d}s" if rest else f"{minutes}m"
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pytest_gate.atomicfile import write_atomic
 from pytest_gate.decision import Decision, Outcome, Severity, effect_of
+from pytest_gate.durations import duration
 
 SCHEMA_VERSION = 1
 REPORT_WRITE_FAILED = (
@@ -58,21 +58,12 @@ class CheckRecord:
             "margin": obs.get("margin"),
             "series": list(obs.get("series", [])),
             "query": obs.get("query"),
-            "window": format_window(window) if isinstance(window, int) else None,
+            "window": duration(window) if isinstance(window, int) else None,
             "samples": obs.get("samples"),
             "coverage": obs.get("coverage"),
             "message": self.not_applicable_reason or self.message,
             "duration_s": round(self.duration_s, 6),
         }
-
-
-def format_window(seconds: int) -> str:
-    """``1800`` -> ``30m``, ``7200`` -> ``2h``, ``90`` -> ``90s`` (Prometheus duration style)."""
-    if seconds % 3600 == 0 and seconds:
-        return f"{seconds // 3600}h"
-    if seconds % 60 == 0 and seconds:
-        return f"{seconds // 60}m"
-    return f"{seconds}s"
 
 
 def iso_utc(timestamp: float) -> str:
@@ -140,16 +131,8 @@ class ReportWriteError(Exception):
 def write_report(path: Path, data: Any) -> None:
     """Write ``data`` to ``path`` atomically (temp file in the same directory, then rename)."""
     text = dumps_strict(data)  # build_report sanitised it; a stray NaN is refused here
-    directory = path.parent if str(path.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, text.encode("utf-8"))
     except OSError as exc:
         raise ReportWriteError(
             REPORT_WRITE_FAILED.format(path=path, cause=exc.strerror or exc)

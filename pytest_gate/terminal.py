@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pytest_gate.decision import Decision, Outcome, Severity, Verdict, effect_of
+from pytest_gate.decision import VERDICTS, Decision, Outcome, Severity, Verdict, effect_of
 from pytest_gate.observe import NEGATIONS, format_value
 from pytest_gate.report import CheckRecord
 
-COLOURS = {Verdict.GO: "green", Verdict.WARNING: "yellow", Verdict.NO_GO: "red"}
+COLOURS = {verdict: facts.colour for verdict, facts in VERDICTS.items()}
 LABEL_WIDTH = 40
-LIGHTS = {Verdict.GO: "GREEN", Verdict.WARNING: "YELLOW", Verdict.NO_GO: "RED"}
+LIGHTS = {verdict: facts.light for verdict, facts in VERDICTS.items()}
 REASON_TEXT = {
     "no_checks": "no gate checks ran (nothing collected, or everything deselected)",
     "collection_error": "a gate check could not be collected",
@@ -112,7 +112,7 @@ def traffic_light(decision: Decision, checks: Sequence[CheckRecord]) -> tuple[st
 
 def github_summary(decision: Decision, checks: Sequence[CheckRecord], evaluated_at: str) -> str:
     """A Markdown table for ``$GITHUB_STEP_SUMMARY``."""
-    light = {"GO": "🟢", "WARNING": "🟡", "NO-GO": "🔴"}[decision.verdict.value]
+    light = VERDICTS[decision.verdict].symbol
     lines = [
         f"## {light} Deployment gate: {decision.verdict.value} (exit {decision.exit_code})",
         "",

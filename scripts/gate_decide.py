@@ -37,9 +37,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-VERDICT_EXIT = {"GO": 0, "WARNING": 1, "NO-GO": 2}
-DECISION = {"GO": "deploy", "WARNING": "review", "NO-GO": "block"}
-LIGHT = {"GO": "🟢", "WARNING": "🟡", "NO-GO": "🔴"}
+from pytest_gate.decision import VERDICTS
+
+VERDICT_EXIT = {verdict.value: facts.exit_code for verdict, facts in VERDICTS.items()}
+DECISION = {verdict.value: facts.action for verdict, facts in VERDICTS.items()}
+LIGHT = {verdict.value: facts.symbol for verdict, facts in VERDICTS.items()}
 EXIT_ALLOWED = 0
 EXIT_NOT_ALLOWED = 1
 EXIT_USAGE = 64

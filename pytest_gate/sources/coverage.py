@@ -11,7 +11,8 @@ import dataclasses
 import statistics
 from collections.abc import Mapping
 
-from pytest_gate.query import Answer, Coverage, DataState, Labels, duration_text, targets_text
+from pytest_gate.durations import duration
+from pytest_gate.query import Answer, Coverage, DataState, Labels, targets_text
 
 Points = tuple[tuple[float, float], ...]
 
@@ -46,7 +47,7 @@ def measure(
 def sparse_cause(coverage: Coverage, source_name: str) -> str:
     """Why an answer whose traffic series have fewer than two samples is no data, and the wait."""
     shown = targets_text(coverage.sparse)
-    window = duration_text(coverage.window_seconds)
+    window = duration(coverage.window_seconds)
     return (
         f"{source_name} has scraped {shown} only once in this {window} window, so no increase "
         "can be measured there; run again after the next scrape"

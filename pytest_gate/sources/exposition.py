@@ -19,9 +19,8 @@ from prometheus_client.openmetrics.parser import (
 )
 from prometheus_client.parser import text_string_to_metric_families as text_families
 
-from pytest_gate.query import Matcher, Selector
+from pytest_gate.query import Labels, Matcher, Selector
 
-Labels = tuple[tuple[str, str], ...]
 OPENMETRICS_TYPE = "application/openmetrics-text"
 
 

@@ -12,9 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from pytest_gate.query import SeriesValue
-
-Labels = tuple[tuple[str, str], ...]
+from pytest_gate.query import Labels, SeriesValue
 
 
 @dataclass(frozen=True)

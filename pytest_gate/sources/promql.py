@@ -14,6 +14,7 @@ Prometheus 2.x and VictoriaMetrics, and inside subqueries (``offset`` is relativ
 
 from __future__ import annotations
 
+from pytest_gate.durations import duration
 from pytest_gate.query import (
     AvgOverTime,
     Gauge,
@@ -28,15 +29,11 @@ from pytest_gate.query import (
 )
 
 
-def duration(seconds: int) -> str:
-    """``1800 -> "30m"``, ``7200 -> "2h"``, ``45 -> "45s"`` (PromQL duration syntax)."""
+def span(seconds: int) -> str:
+    """A query window in PromQL syntax (:func:`~pytest_gate.durations.duration`); must be > 0."""
     if seconds <= 0:
         raise ValueError(f"window of {seconds} s is not positive")
-    if seconds % 3600 == 0:
-        return f"{seconds // 3600}h"
-    if seconds % 60 == 0:
-        return f"{seconds // 60}m"
-    return f"{seconds}s"
+    return duration(seconds)
 
 
 def quote(value: str) -> str:
@@ -73,7 +70,7 @@ def counted(selector: str, window_seconds: int) -> str:
     present at the window's start keep ``increase()`` (resets handled as it does); the others
     contribute their last value in the window.
     """
-    window = duration(window_seconds)
+    window = span(window_seconds)
     at_start = f"{selector} offset {window}"
     return (
         f"(increase({selector}[{window}]) and {at_start}) "
@@ -83,12 +80,12 @@ def counted(selector: str, window_seconds: int) -> str:
 
 def raw_samples(selector: str, window_seconds: int) -> str:
     """``x[w]``: every raw sample in the window (an instant query answers a matrix)."""
-    return f"{selector}[{duration(window_seconds)}]"
+    return f"{selector}[{span(window_seconds)}]"
 
 
 def born_inside(selector: str, window_seconds: int) -> str:
     """The series with no sample at the window's start: they began inside the window."""
-    window = duration(window_seconds)
+    window = span(window_seconds)
     return f"count_over_time({selector}[{window}]) unless {selector} offset {window}"
 
 
@@ -144,7 +141,7 @@ def quantile(query: Quantile, extra: tuple[Matcher, ...]) -> tuple[str, str]:
 def sustained_quantile(query: SustainedQuantile, extra: tuple[Matcher, ...]) -> tuple[str, str]:
     """``min_over_time`` of the inner-window quantile over the outer window, and the count."""
     inner = _histogram_quantile(query.metric, query.quantile, query.inner_seconds, query.by, extra)
-    outer = f"{duration(query.outer_seconds)}:{duration(query.step_seconds)}"
+    outer = f"{span(query.outer_seconds)}:{span(query.step_seconds)}"
     value = f"min_over_time(({inner})[{outer}])"
     return value, _observations(query.metric, query.outer_seconds, query.by, extra)
 
@@ -156,7 +153,7 @@ def gauge(query: Gauge, extra: tuple[Matcher, ...]) -> str:
 
 def avg_over_time(query: AvgOverTime, extra: tuple[Matcher, ...]) -> tuple[str, str]:
     """``avg_over_time(x[w])`` and ``count_over_time(x[w])`` (the points behind each average)."""
-    window = f"[{duration(query.window_seconds)}]"
+    window = f"[{span(query.window_seconds)}]"
     selector = vector_selector(query.selector, extra)
     return f"avg_over_time({selector}{window})", f"count_over_time({selector}{window})"
 
@@ -181,7 +178,7 @@ def display(query: Query, extra: tuple[Matcher, ...]) -> str:
         case AvgOverTime():
             return avg_over_time(query, extra)[0]
         case RangeSeries():
-            step = duration(query.step_seconds)
-            return f"{range_series(query, extra)} over {duration(query.window_seconds)} step {step}"
+            step = span(query.step_seconds)
+            return f"{range_series(query, extra)} over {span(query.window_seconds)} step {step}"
         case RawPromQL():
             return query.expr

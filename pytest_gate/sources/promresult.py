@@ -11,9 +11,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_gate.query import Labels
 from pytest_gate.sources.http import HttpResponse
-
-Labels = tuple[tuple[str, str], ...]
 
 
 class ResultError(Exception):

@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from pytest_gate.atomicfile import write_atomic
 from pytest_gate.query import (
     Answer,
     Coverage,
     DataState,
+    Labels,
     Matcher,
     Query,
     Selector,
@@ -95,7 +95,7 @@ def _number(value: float | None) -> str | None:
     return None if value is None else repr(float(value))
 
 
-def _labels(data: Any) -> tuple[tuple[str, str], ...]:
+def _labels(data: Any) -> Labels:
     return tuple((str(k), str(v)) for k, v in data)
 
 
@@ -199,16 +199,7 @@ def write(path: Path, recording: Recording) -> str:
     """Write ``recording`` to ``path`` atomically (temp file + rename); return its sha256."""
     data = encode(recording)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, data)
     return hashlib.sha256(data).hexdigest()
 
 

@@ -17,6 +17,7 @@ from pytest_gate.decision import (
     decide,
     effect_of,
 )
+from pytest_gate.durations import duration
 from pytest_gate.observe import (
     UNKNOWN_COMPARISON,
     GateDataError,
@@ -26,7 +27,7 @@ from pytest_gate.observe import (
 )
 from pytest_gate.options import BAD_TIME, OptionError, parse_time
 from pytest_gate.query import Answer, DataState, SeriesValue
-from pytest_gate.report import CheckRecord, dumps_strict, format_window, sanitize
+from pytest_gate.report import CheckRecord, dumps_strict, sanitize
 from pytest_gate.session import redact_url
 from pytest_gate.terminal import check_label
 
@@ -148,10 +149,13 @@ def test_dumps_strict_refuses_raw_nan() -> None:
         dumps_strict({"a": math.nan})
 
 
-@pytest.mark.parametrize(("seconds", "text"), [(1800, "30m"), (7200, "2h"), (90, "90s")])
-def test_format_window(seconds: int, text: str) -> None:
-    """Windows are shown in Prometheus duration style."""
-    assert format_window(seconds) == text
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(1800, "30m"), (7200, "2h"), (45, "45s"), (90, "1m30s"), (185.4, "3m5s"), (0, "0s")],
+)
+def test_durations_are_written_one_way_everywhere(seconds: float, text: str) -> None:
+    """Windows, ages and messages: one PromQL-valid form (the report's ``window`` too)."""
+    assert duration(seconds) == text
 
 
 @pytest.mark.parametrize(

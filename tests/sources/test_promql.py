@@ -26,7 +26,13 @@ LATENCY = Selector.of("llm_brief_latency_seconds", mode="creative")
 )
 def test_durations_use_the_largest_whole_unit(seconds: int, text: str) -> None:
     """Windows render as PromQL durations in the largest unit that divides them."""
-    assert promql.duration(seconds) == text
+    assert promql.span(seconds) == text
+
+
+def test_a_window_must_be_positive() -> None:
+    """A zero window is a programming error, not an empty PromQL range."""
+    with pytest.raises(ValueError, match="not positive"):
+        promql.span(0)
 
 
 def test_label_selector_is_merged_into_the_selector() -> None:
