@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,10 +20,11 @@ from pytest_gate.decision import (
     Verdict,
     decide,
 )
-from pytest_gate.options import report_path
+from pytest_gate.options import GateOptions, report_path
 from pytest_gate.report import CheckRecord, ReportWriteError, build_report, iso_utc, write_report
-from pytest_gate.session import GateSession, describe_source, file_sha256, source_location
+from pytest_gate.session import GateSession
 from pytest_gate.terminal import check_line, github_summary, traffic_light
+from pytest_gate.urls import redact
 
 EXIT_STATES = {
     pytest.ExitCode.INTERRUPTED: SessionState.INTERRUPTED,
@@ -31,6 +34,46 @@ EXIT_STATES = {
 PUSH_FAILED = "gate status not pushed to {url}: {cause} (the verdict is unchanged)"
 SUMMARY_FAILED = "cannot append to GITHUB_STEP_SUMMARY ({path}): {cause}"
 STOPPED_EARLY = "the run stopped before every check ran ({why})"
+
+
+def file_sha256(path: Path) -> str | None:
+    """SHA-256 of a file, or ``None`` when it cannot be read."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def source_location(options: GateOptions) -> tuple[str, str | None]:
+    """The metric source's kind and where it is (no credentials, no file reads)."""
+    if options.prometheus_url:
+        return "prometheus", redact(options.prometheus_url)
+    if options.metrics_urls:
+        return "scrape", ", ".join(redact(u) for u in options.metrics_urls)
+    if options.replay:
+        return "replay", str(options.replay)
+    return "none", None
+
+
+def describe_source(options: GateOptions) -> dict[str, Any]:
+    """The report's ``source`` object, derived from the options (no credentials)."""
+    kind, url = source_location(options)
+    info: dict[str, Any] = {"kind": kind, "url": url}
+    if kind == "scrape":
+        info["counters"] = "lifetime (since each process started), not windowed"
+    elif kind == "replay" and options.replay is not None:
+        info["sha256"] = file_sha256(options.replay)
+    info["gpu_source"] = options.gpu_source
+    if options.record:
+        info["recording"] = {"path": str(options.record), "sha256": file_sha256(options.record)}
+    return info
+
+
+def config_sha256(state: GateSession) -> str | None:
+    """The loaded config's hash (computed once, at load), else the file's, else ``None``."""
+    if state.gate_config is not None:
+        return state.gate_config.sha256
+    return file_sha256(state.config_path) if state.config_path else None
 
 
 def check_key(record: CheckRecord) -> str:
@@ -99,7 +142,7 @@ def conclude(session: pytest.Session, state: GateSession, exitstatus: int) -> No
         source=describe_source(options) if options else {"kind": "none", "url": None},
         config={
             "path": str(state.config_path) if state.config_path else None,
-            "sha256": file_sha256(state.config_path) if state.config_path else None,
+            "sha256": config_sha256(state),
         },
         selection={
             "deselected": list(state.deselected),

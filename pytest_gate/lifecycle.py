@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import signal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -21,6 +22,8 @@ CONFIG_NOT_FOUND = (
 )
 RECORD_WITH_XDIST = "--gate-record cannot be combined with xdist workers (-n); record without -n"
 CHECK_PREFIX = "test_"
+GATE_CHECKS_DIRNAME = "gate_checks"
+CONFIG_FILENAME = "gate.toml"
 
 
 def enter_gate_mode(config: pytest.Config, state: GateSession) -> None:
@@ -114,3 +117,23 @@ def not_applicable_reason(state: GateSession, item: pytest.Item) -> str | None:
     if state.gate_config is None:
         return None
     return state.gate_config.check_enablement(check_name(item))
+
+
+def discover_config_path(options: GateOptions | None, args: list[str], rootpath: Path) -> Path:
+    """``--gate-config``, else gate.toml in the first gate-checks directory given, else the root's."""
+    if options is not None and options.config is not None:
+        return options.config
+    for arg in args:
+        directory = gate_dir_of(Path(arg.split("::")[0]))
+        if directory is not None:
+            return directory / CONFIG_FILENAME
+    return rootpath / GATE_CHECKS_DIRNAME / CONFIG_FILENAME
+
+
+def gate_dir_of(path: Path) -> Path | None:
+    """The gate-checks directory ``path`` is in (or is), if any."""
+    candidates = [path, *path.parents] if path.is_dir() else list(path.parents)
+    for candidate in candidates:
+        if candidate.name == GATE_CHECKS_DIRNAME or (candidate / CONFIG_FILENAME).is_file():
+            return candidate
+    return None

@@ -14,7 +14,7 @@ from pytest_gate.decision import SessionState, Severity
 from pytest_gate.observe import NOT_APPLICABLE_KEY
 from pytest_gate.options import OptionError, add_options, resolve_options
 from pytest_gate.outcomes import META_KEY, PHASE_KEY, MarkerConflictError, phase_info
-from pytest_gate.session import GATE_SESSION, GateSession, discover_config_path, gate_dir_of
+from pytest_gate.session import GATE_SESSION, GateSession
 
 MARKERS = (
     "critical: gate check whose failure, missing data or error makes the gate NO-GO (exit 2)",
@@ -62,9 +62,9 @@ def pytest_configure(config: pytest.Config) -> None:
             given=bool(workerinput.get(WORKER_TIME_GIVEN_KEY)),
         )
     args = [str(a) for a in config.args]
-    points_at_gate = any(gate_dir_of(Path(a.split("::")[0])) is not None for a in args)
+    points_at_gate = any(lifecycle.gate_dir_of(Path(a.split("::")[0])) is not None for a in args)
     explicit = state.options is not None and state.options.explicit
-    state.config_path = discover_config_path(state.options, args, config.rootpath)
+    state.config_path = lifecycle.discover_config_path(state.options, args, config.rootpath)
     if state.states or points_at_gate or explicit:
         lifecycle.enter_gate_mode(config, state)
     config.pluginmanager.register(fixtures, "gate-fixtures")

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import urllib.error
 from collections.abc import Sequence
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
 
 from pytest_gate.decision import GAUGE_VALUES
+from pytest_gate.urls import redact
 
 JOB_NAME = "deployment_gate"
 """The ``job`` grouping key every push uses (the alert rules select on it)."""
@@ -85,7 +86,7 @@ def push_gate_status(
         )
     gateway = _checked_gateway(url)
     registry = build_gate_registry(environment, verdict, checks)
-    shown = redact_url(gateway)
+    shown = redact(gateway)
     try:
         push_to_gateway(
             gateway,
@@ -117,16 +118,6 @@ def push_gate_status(
         ) from None
 
 
-def redact_url(url: str) -> str:
-    """Return ``url`` without user name or password (safe for messages and reports)."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port is not None else host
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-
-
 def _checked_gateway(url: str) -> str:
     """Accept ``http(s)://host:port[/path]`` or a bare ``host:port``; reject anything else."""
     candidate = url.strip()
@@ -139,12 +130,12 @@ def _checked_gateway(url: str) -> str:
         _ = parts.port  # raises ValueError on a malformed port
     except ValueError as exc:
         raise PushError(
-            f"Pushgateway URL {redact_url(url)!r} is malformed ({exc}); "
+            f"Pushgateway URL {redact(url)!r} is malformed ({exc}); "
             "pass --gate-pushgateway http://host:9091"
         ) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise PushError(
-            f"Pushgateway URL {redact_url(url)!r} is not an http(s) URL with a host; "
+            f"Pushgateway URL {redact(url)!r} is not an http(s) URL with a host; "
             "pass --gate-pushgateway http://host:9091"
         )
     if parts.username is not None or parts.password is not None:

@@ -24,8 +24,8 @@ from requests.auth import AuthBase, HTTPBasicAuth
 from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
 
 from pytest_gate.deadline import Deadline, DeadlineExceeded
-from pytest_gate.session import redact_url
 from pytest_gate.sources.base import SourceConfigError
+from pytest_gate.urls import redact
 
 TOKEN_ENV = "GATE_PROMETHEUS_TOKEN"
 USER_ENV = "GATE_PROMETHEUS_USER"
@@ -75,7 +75,7 @@ class Endpoint:
         fix = "give e.g. http://prometheus:9090"
         try:
             parts = urlsplit(url.strip())
-            clean = redact_url(url.strip()).rstrip("/")
+            clean = redact(url.strip()).rstrip("/")
         except ValueError as error:  # e.g. a port that is not a number
             raise SourceConfigError(f"{option} is not a valid URL ({error}); {fix}") from error
         if parts.scheme not in ("http", "https") or not parts.hostname:

@@ -28,8 +28,8 @@ from pytest_gate.observe import (
 from pytest_gate.options import BAD_TIME, OptionError, parse_time
 from pytest_gate.query import Answer, DataState, SeriesValue
 from pytest_gate.report import CheckRecord, dumps_strict, sanitize
-from pytest_gate.session import redact_url
 from pytest_gate.terminal import check_label
+from pytest_gate.urls import redact
 
 C, W = Severity.CRITICAL, Severity.WARNING
 
@@ -185,11 +185,12 @@ def test_parse_time_rejects_ambiguous_or_bad(text: str) -> None:
         ("http://user:secret@prom:9090/api?token=x", "http://prom:9090/api"),
         ("https://[::1]:9090/", "https://[::1]:9090/"),
         ("http://u:p@[fd00::5]:80", "http://[fd00::5]:80"),
+        ("pushgw:9091/x?job=a#f", "pushgw:9091/x"),
     ],
 )
-def test_redact_url_drops_credentials_and_keeps_ipv6(url: str, shown: str) -> None:
+def test_redact_drops_credentials_and_query_and_keeps_ipv6(url: str, shown: str) -> None:
     """Credentials and query strings never reach the report; IPv6 hosts keep their brackets."""
-    assert redact_url(url) == shown
+    assert redact(url) == shown
 
 
 def test_deadline_can_start_before_it_is_created() -> None:
