@@ -1,6 +1,6 @@
 """The brief contract the smoke check holds a live answer to (pure; no pydantic on the gate path).
 
-Fields and rules are those of the original system's schema (reference: original-system.md):
+Fields and rules are those of the brief schema of the system this gate replaces:
 language ko|en, mood [str], season [spring|summer|autumn|winter], notes_preference {str: 0..1}
 summing to at most 1, forbidden_ingredients [str], budget_tier low|mid|high, target_profile
 daily_fresh|evening|luxury|sport|signature, constraints {str: number}, product_category

@@ -3,7 +3,7 @@
 The table name is the check's name (its test function without ``test_``). Every table has
 ``enabled``; ``component`` says which part of the deployment the check needs (``[deployment]``),
 so a check of an absent part is ``not_applicable``. Field metadata carries the bounds that
-:mod:`pytest_gate.config` enforces; units are in the key names.
+:mod:`pytest_gate.tomlschema` enforces; units are in the key names.
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ class DeadlineExceeded(Exception):
 class Deadline:
     """A budget of ``seconds`` that starts at ``started`` (a ``clock()`` reading; default now).
 
-    The gate starts its budget when pytest configures the plugin, so collection and fixture
-    set-up count against ``--gate-deadline`` too.
+    The gate starts its budget before conftests load (``pytest_load_initial_conftests``), so
+    conftest imports, collection and fixture set-up count against ``--gate-deadline`` too.
     """
 
     def __init__(

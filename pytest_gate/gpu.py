@@ -1,14 +1,21 @@
 """GPU memory readings and the headroom rule, as plain data (no NVML here).
 
-``nvml.py`` produces :class:`GpuMemory` values; the gate's VRAM check, ``gate-vram`` and the serving
-admission control consume them. The rule is DESIGN §7: free / total >= 20% on every GPU passes,
-a ratio below the warning line (25%) warns, a ratio below the threshold fails.
+``nvml.py`` produces :class:`GpuMemory` values; ``gate-vram`` and the serving admission control
+consume them (the gate's VRAM checks read the same quantities from a GPU snapshot). The rule is
+DESIGN §7: free / total at or above the threshold on every GPU passes, below the warning line
+warns, below the threshold fails. The default lines live here once: :data:`MIN_HEADROOM_RATIO`
+and :data:`WARN_HEADROOM_RATIO` (``gate.toml`` ships the same values; a test holds them equal).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+MIN_HEADROOM_RATIO = 0.20
+"""Below this free / total on any GPU: FAIL (the gate: NO-GO; admission: refuse the load)."""
+WARN_HEADROOM_RATIO = 0.25
+"""Below this free / total on any GPU: WARN (the gate: WARNING)."""
 
 PASS = "PASS"
 WARN = "WARN"

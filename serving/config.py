@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from pytest_gate.gpu import MIN_HEADROOM_RATIO
+
 MODES: tuple[str, ...] = ("creative", "balanced", "fast")
 """Serving modes, best quality first: the downshift order."""
 
@@ -44,7 +46,7 @@ class Settings:
     retry_after_seconds: int = 1
     max_new_tokens: int = 1536
     max_prompt_tokens: int = 2048
-    min_headroom_ratio: float = 0.20
+    min_headroom_ratio: float = MIN_HEADROOM_RATIO
     cache_max_entries: int = 1024
     cache_ttl_seconds: Mapping[str, float] = field(
         default_factory=lambda: dict(DEFAULT_CACHE_TTL_SECONDS)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from pytest_gate.config import ConfigError, GateConfig, load_config
+from pytest_gate.gpu import MIN_HEADROOM_RATIO, WARN_HEADROOM_RATIO
 from pytest_gate.query import Matcher
 
 DEFAULT_TOML = Path(__file__).resolve().parents[1] / "gate_checks" / "gate.toml"
@@ -351,3 +352,10 @@ def test_custom_table_is_free_form_and_honours_enabled(tmp_path: Path) -> None:
 def test_check_without_any_table_is_applicable(default: GateConfig) -> None:
     """A custom check with no config table always runs."""
     assert default.check_enablement("my_business_check") is None
+
+
+def test_shipped_headroom_lines_are_the_gpu_module_defaults() -> None:
+    """gate.toml ships the VRAM lines that gate-vram and serving admission use by default."""
+    shipped = load_config(Path(__file__).resolve().parents[1] / "gate_checks" / "gate.toml")
+    assert shipped.checks.vram_headroom.min_free_ratio == MIN_HEADROOM_RATIO
+    assert shipped.checks.vram_headroom_margin.min_free_ratio == WARN_HEADROOM_RATIO

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from pytest_gate import nvml
-from pytest_gate.gpu import GpuMemory, worst_status
+from pytest_gate.gpu import MIN_HEADROOM_RATIO, WARN_HEADROOM_RATIO, GpuMemory, worst_status
 from pytest_gate.vram import exporter, render
 from pytest_gate.vram.outcome import (
     EXIT_INTERRUPTED,
@@ -30,8 +30,8 @@ from pytest_gate.vram.registry import RegistryError, load_registry, parse_model_
 from pytest_gate.vram.resident import ResidentError, fetch_loaded_models
 
 PROG = "gate-vram"
-DEFAULT_THRESHOLD_RATIO = 0.20
-DEFAULT_WARN_RATIO = 0.25
+DEFAULT_THRESHOLD_RATIO = MIN_HEADROOM_RATIO
+DEFAULT_WARN_RATIO = WARN_HEADROOM_RATIO
 DESCRIPTION = (
     "Check GPU memory headroom through NVML, plan model loads, or export the readings to "
     "Prometheus. Exit codes: 0 all PASS, 1 any WARN, 2 any FAIL, 3 NVML unavailable, "
