@@ -54,6 +54,11 @@ def _window(query: Query) -> int | None:
             return None
 
 
+def _infos(data: tuple[ApiResult, ...]) -> tuple[str, ...]:
+    """The ``infos`` of the answers behind one query, as report notes (they never decide)."""
+    return tuple(f"Prometheus info: {i}" for d in data for i in d.infos)
+
+
 class PrometheusSource:
     """Answers queries from a Prometheus server's HTTP API."""
 
@@ -162,9 +167,8 @@ class PrometheusSource:
         *data: ApiResult,
         notes: tuple[str, ...] = (),
     ) -> Answer:
-        warnings = tuple(f"Prometheus warning: {w}" for d in data for w in d.warnings)
         return succeeded(
-            text, series, source=self.kind, window_seconds=window, notes=warnings + notes
+            text, series, source=self.kind, window_seconds=window, notes=_infos(data) + notes
         )
 
     def _joined(self, text: str, joined: Joined, window: int | None, *data: ApiResult) -> Answer:
@@ -176,7 +180,7 @@ class PrometheusSource:
             joined.empty_cause,
             source=self.kind,
             window_seconds=window,
-            notes=joined.notes,
+            notes=_infos(data) + joined.notes,
         )
 
     def _instants(
