@@ -25,9 +25,10 @@ from pytest_gate.query import (
     SustainedQuantile,
 )
 from pytest_gate.sources import promql
+from pytest_gate.sources.auth import refusal
 from pytest_gate.sources.base import failed, succeeded
 from pytest_gate.sources.coverage import applied, measure
-from pytest_gate.sources.http import HttpClient, TransportError
+from pytest_gate.sources.http import HttpClient, HttpResponse, TransportError
 from pytest_gate.sources.joins import Joined, join_quantile, join_ratio
 from pytest_gate.sources.promresult import (
     ApiResult,
@@ -207,7 +208,7 @@ class PrometheusSource:
         self, expr: str, at: float, deadline: Deadline, expected: tuple[str, ...]
     ) -> ApiResult:
         form = {"query": expr, "time": f"{at:.3f}"}
-        return decode(self._client.post_form(INSTANT_PATH, form, deadline), expected)
+        return self._decode(self._client.post_form(INSTANT_PATH, form, deadline), expected)
 
     def _range(self, query: RangeSeries, at: float, deadline: Deadline) -> ApiResult:
         form = {
@@ -216,4 +217,17 @@ class PrometheusSource:
             "end": f"{at:.3f}",
             "step": f"{query.step_seconds}",
         }
-        return decode(self._client.post_form(RANGE_PATH, form, deadline), ("matrix",))
+        return self._decode(self._client.post_form(RANGE_PATH, form, deadline), ("matrix",))
+
+    def _decode(self, response: HttpResponse, expected: tuple[str, ...]) -> ApiResult:
+        """A 401, 403 or redirect says which credentials to set; anything else is decoded."""
+        refused = refusal(
+            response.status,
+            response.reason,
+            response.location,
+            self.url,
+            self._client.credentials,
+        )
+        if refused is not None:
+            raise ResultError(refused)
+        return decode(response, expected)

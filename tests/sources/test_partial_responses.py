@@ -21,7 +21,7 @@ pytestmark = pytest.mark.prometheus
 
 THANOS_PARTIAL = "No StoreAPIs matched for this query"
 STORE_DOWN = (
-    "fetch series for {cluster=\"eu-1\"} Addr: 10.0.3.7:10901: rpc error: code = Unavailable "
+    'fetch series for {cluster="eu-1"} Addr: 10.0.3.7:10901: rpc error: code = Unavailable '
     "desc = connection refused"
 )
 NOT_A_COUNTER = (
