@@ -154,6 +154,25 @@ def test_one_bad_gpu_of_four_is_named_and_all_are_listed(
     assert sorted(s["labels"]["gpu"] for s in series) == ["0", "1", "2", "3"]
 
 
+@pytest.mark.parametrize(
+    ("scenario_name", "uuid_label", "named"),
+    [
+        ("dcgm-one-bad", "UUID", "Hostname=gpu-node-1"),
+        ("nvidia-smi-one-bad", "uuid", "name=NVIDIA H100 80GB HBM3"),
+    ],
+)
+def test_exporter_preset_names_the_bad_gpu_by_its_uuid(
+    scenario_runner: ScenarioRunner, scenario_name: str, uuid_label: str, named: str
+) -> None:
+    """With one gpu_exporter line, the 10% GPU decides, named by the exporter's own labels."""
+    vram = check(scenario_runner, scenario_name, "test_vram_headroom")
+    assert vram["value"] == pytest.approx(0.10)
+    assert f"{uuid_label}=" in str(vram["message"]) and named in str(vram["message"])
+    series = vram["series"]
+    assert isinstance(series, list)
+    assert sorted(round(s["value"], 2) for s in series) == [0.10, 0.45]
+
+
 @pytest.mark.parametrize("scenario_name", ["gpu-exporter-absent"])
 def test_missing_gpu_exporter_names_the_metric(
     scenario_runner: ScenarioRunner, scenario_name: str
