@@ -1,4 +1,4 @@
-"""Golden scenarios: the default gate against a real, backfilled Prometheus and its replay.
+"""Golden scenarios: the default gate on a real Prometheus and a real VictoriaMetrics, and replay.
 
 Each scenario is one deployment state (see ``scenarios.py``); the gate must give the expected
 verdict, every check the expected outcome, and the report must carry the values behind it. The
