@@ -15,7 +15,7 @@ from bench.context import Bench, Settings
 from bench.gate import ROOT
 from bench.report import Section, document
 
-BENCHMARKS = ("decision", "scale", "faults", "latency", "replay", "serving")
+BENCHMARKS = ("decision", "scale", "faults", "latency", "replay", "serving", "plugins")
 """Benchmark names, in the order they run; each is ``bench.<name>.run(bench) -> Section``."""
 DEFAULT_RUNS = 5
 QUICK_RUNS = 1
@@ -32,8 +32,9 @@ READING = """## Reading these numbers
   is mostly pytest's start-up and collection plus the gate's imports; the decision table breaks
   it down.
 - `PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 pytest -p pytest_gate.plugin` loads only the gate. A plain
-  `pytest` also loads every installed `pytest11` plugin; with this project's dev extra that is
-  schemathesis (most of the cost), anyio, hypothesis, xdist, json-report, metadata and timeout.
+  `pytest` also loads every installed `pytest11` plugin: json-report, metadata and timeout come
+  with the gate; this project's dev extra adds schemathesis (most of the cost), anyio, hypothesis
+  and xdist.
   Run the gate in CI with autoload off, or from an environment without the dev tools.
 """
 

@@ -3,7 +3,8 @@
 Two ways to load plugins are measured. ``autoload=False`` is the recommended CI invocation
 (``PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 pytest -p pytest_gate.plugin ...``): only the gate plugin
 loads. ``autoload=True`` is a plain ``pytest ...``: every installed ``pytest11`` plugin loads too
-(here the dev extra's schemathesis, hypothesis, anyio, xdist, json-report, metadata, timeout).
+(here json-report, metadata and timeout, shipped with the gate, and the dev extra's schemathesis,
+hypothesis, anyio and xdist).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from gate_checks.queries import plan
 from pytest_gate.config import GateConfig, load_config
+from pytest_gate.gpumetrics import planned_queries
 from pytest_gate.query import (
     AvgOverTime,
     Gauge,
@@ -23,7 +24,6 @@ from pytest_gate.query import (
     RangeSeries,
     Ratio,
     RawPromQL,
-    Selector,
     SustainedQuantile,
 )
 from pytest_gate.sources import promql
@@ -42,9 +42,7 @@ class HttpQuery:
 
 def gate_queries(config: GateConfig) -> list[Query]:
     """The default gate's planned queries, then the GPU snapshot's exporter gauges."""
-    names = config.gpu_metric_names
-    gpu = [Gauge(Selector(name)) for name in (names.total, names.free, names.used)]
-    return list(dict.fromkeys([*plan(config), *gpu]))
+    return list(dict.fromkeys([*plan(config), *planned_queries(config.gpu_exporter)]))
 
 
 def expressions(query: Query, config: GateConfig) -> tuple[str, ...]:

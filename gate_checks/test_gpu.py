@@ -8,8 +8,6 @@ from pytest_gate.config import GateConfig
 from pytest_gate.gpusource import GpuSnapshot
 from pytest_gate.observe import Observer
 
-GPU_KEYS = ("instance", "gpu", "name")
-
 
 @pytest.mark.critical
 def test_vram_headroom(gate: Observer, gpus: GpuSnapshot, gate_config: GateConfig) -> None:
@@ -24,7 +22,7 @@ def test_vram_headroom(gate: Observer, gpus: GpuSnapshot, gate_config: GateConfi
         gate_config.checks.vram_headroom.min_free_ratio,
         what="GPU free / total",
         unit="ratio",
-        label_keys=GPU_KEYS,
+        label_keys=gpus.label_keys,
     )
 
 
@@ -41,5 +39,5 @@ def test_vram_headroom_margin(gate: Observer, gpus: GpuSnapshot, gate_config: Ga
         gate_config.checks.vram_headroom_margin.min_free_ratio,
         what="GPU free / total",
         unit="ratio",
-        label_keys=GPU_KEYS,
+        label_keys=gpus.label_keys,
     )

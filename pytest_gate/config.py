@@ -28,10 +28,18 @@ from pytest_gate.checkconfig import (
     WORKER_RL,
     Checks,
 )
+from pytest_gate.gpuexporters import (
+    CUSTOM,
+    EXPORTER_CHOICES,
+    PRESETS,
+    PYTEST_GATE,
+    GpuExporter,
+    custom,
+)
 from pytest_gate.query import Matcher
 from pytest_gate.tomlschema import ConfigError, build, fail, rules, toml_type
 
-__all__ = ["ConfigError", "GateConfig", "GpuMetricNames", "load_config"]
+__all__ = ["ConfigError", "GateConfig", "load_config"]
 
 COMPONENTS = (SERVING, WORKER_RL)
 GPU_MODES = ("required", "none")
@@ -68,6 +76,7 @@ class MetricNames:
     model_loaded: str = field(metadata=rules(**METRIC))
     rl_loss: str = field(metadata=rules(**METRIC))
     rl_reward: str = field(metadata=rules(**METRIC))
+    gpu_exporter: str = field(metadata=rules(choices=EXPORTER_CHOICES))
     gpu_memory_total: str = field(metadata=rules(**METRIC))
     gpu_memory_used: str = field(metadata=rules(**METRIC))
     gpu_memory_free: str = field(metadata=rules(**METRIC))
@@ -83,15 +92,6 @@ class MetricNames:
             self.cache_misses,
             self.model_loaded,
         )
-
-
-@dataclass(frozen=True)
-class GpuMetricNames:
-    """The GPU exporter's memory gauges (bytes), for the GPU snapshot's Prometheus mode."""
-
-    total: str
-    used: str
-    free: str
 
 
 @dataclass(frozen=True)
@@ -133,10 +133,12 @@ class GateConfig:
         return tuple(Matcher(k, "=", v) for k, v in sorted(self.gate.label_selector.items()))
 
     @property
-    def gpu_metric_names(self) -> GpuMetricNames:
-        """The GPU memory metric names of ``[metrics]``."""
+    def gpu_exporter(self) -> GpuExporter:
+        """The exporter of ``[metrics] gpu_exporter`` (``custom``: the ``gpu_memory_*`` names)."""
         m = self.metrics
-        return GpuMetricNames(m.gpu_memory_total, m.gpu_memory_used, m.gpu_memory_free)
+        if m.gpu_exporter == CUSTOM:
+            return custom(m.gpu_memory_total, m.gpu_memory_used, m.gpu_memory_free)
+        return PRESETS[m.gpu_exporter]
 
     def check_enablement(self, name: str) -> str | None:
         """``None`` when check ``name`` applies here, else the reason it is not applicable."""
@@ -191,6 +193,7 @@ def load_config(path: Path) -> GateConfig:
 
 
 def _check_consistency(parsed: ConfigFile, where: str) -> None:
+    _check_gpu_names(parsed.metrics, where)
     for name in ("cpu_usage", "memory_usage"):
         query = getattr(parsed.checks, name).query
         try:
@@ -239,6 +242,27 @@ def _check_consistency(parsed: ConfigFile, where: str) -> None:
             f"is below checks.vram_headroom.min_free_ratio ({critical:g})",
             "the warning line must be at or above the NO-GO line (e.g. 0.25 vs 0.20)",
         )
+
+
+def _check_gpu_names(metrics: MetricNames, where: str) -> None:
+    """With a preset exporter the ``gpu_memory_*`` keys must keep their shipped names: a renamed
+    key would be silently ignored (the preset reads its own names)."""
+    if metrics.gpu_exporter == CUSTOM:
+        return
+    shipped = {
+        "gpu_memory_total": PYTEST_GATE.total,
+        "gpu_memory_used": PYTEST_GATE.used,
+        "gpu_memory_free": PYTEST_GATE.free,
+    }
+    for key, name in shipped.items():
+        if getattr(metrics, key) != name:
+            fail(
+                where,
+                f"metrics.{key}",
+                f"is {getattr(metrics, key)!r}, but gpu_exporter = {metrics.gpu_exporter!r} "
+                "reads its own metric names",
+                f'set gpu_exporter = "custom" to read your names, or keep {name!r}',
+            )
 
 
 def _custom(table: object, where: str) -> dict[str, dict[str, Any]]:

@@ -54,7 +54,8 @@ def gate_config(pytestconfig: pytest.Config) -> GateConfig:
 @pytest.fixture(scope="session")
 def metrics(pytestconfig: pytest.Config, gate_options: GateOptions) -> Iterator[MetricSnapshot]:
     """The metric snapshot at the evaluation instant T; everything planned is prefetched."""
-    from pytest_gate.gpusource import needs_metrics, planned_queries
+    from pytest_gate.gpumetrics import planned_queries
+    from pytest_gate.gpusource import needs_metrics
     from pytest_gate.snapshot import SourceConfigError, SourceSettings, open_snapshot
 
     state = pytestconfig.stash[GATE_SESSION]
@@ -78,7 +79,7 @@ def metrics(pytestconfig: pytest.Config, gate_options: GateOptions) -> Iterator[
             q for batch in pytestconfig.hook.pytest_gate_plan(gate_config=gate_cfg) for q in batch
         ]
         if needs_metrics(gate_options.gpu_source):  # the exporter gauges join the first wave
-            planned += planned_queries(gate_cfg.gpu_metric_names)
+            planned += planned_queries(gate_cfg.gpu_exporter)
         snapshot.prefetch(planned)
     try:
         yield snapshot
@@ -97,7 +98,7 @@ def gpus(
     recorded = bool(gate_options.record or gate_options.replay)
     wanted = needs_metrics(mode, record_or_replay=recorded)
     snapshot = request.getfixturevalue("metrics") if wanted else None
-    return open_gpu_snapshot(mode, snapshot, gate_config.gpu_metric_names)
+    return open_gpu_snapshot(mode, snapshot, gate_config.gpu_exporter)
 
 
 @pytest.fixture(scope="session")

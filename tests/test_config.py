@@ -128,12 +128,55 @@ def test_label_selector_becomes_equality_matchers(tmp_path: Path) -> None:
     )
 
 
-def test_gpu_metric_names_come_from_the_metrics_table(tmp_path: Path) -> None:
-    """A DCGM-style exporter is mapped by renaming the GPU gauges in [metrics]."""
-    config = load_variant(
-        tmp_path, 'gpu_memory_free = "nvidia_gpu_memory_free_bytes"', 'gpu_memory_free = "fb_free"'
+def test_custom_gpu_exporter_reads_the_gpu_memory_names(tmp_path: Path) -> None:
+    """``gpu_exporter = "custom"`` maps another exporter by the three gpu_memory_* names."""
+    text = DEFAULT_TOML.read_text()
+    text = text.replace('gpu_exporter = "pytest-gate"', 'gpu_exporter = "custom"')
+    text = text.replace(
+        'gpu_memory_free = "nvidia_gpu_memory_free_bytes"', 'gpu_memory_free = "fb"'
     )
-    assert config.gpu_metric_names.free == "fb_free"
+    path = tmp_path / "gate.toml"
+    path.write_text(text)
+    exporter = load_config(path).gpu_exporter
+    assert (exporter.name, exporter.free, exporter.total) == (
+        "custom",
+        "fb",
+        "nvidia_gpu_memory_total_bytes",
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "free", "uuid_label"),
+    [
+        ("pytest-gate", "nvidia_gpu_memory_free_bytes", "uuid"),
+        ("dcgm", "DCGM_FI_DEV_FB_FREE", "UUID"),
+        ("nvidia-smi", "nvidia_smi_memory_free_bytes", "uuid"),
+    ],
+)
+def test_gpu_exporter_presets_name_their_own_metrics(
+    tmp_path: Path, value: str, free: str, uuid_label: str
+) -> None:
+    """One line picks an exporter: its free-memory gauge and UUID label come with it."""
+    config = load_variant(tmp_path, 'gpu_exporter = "pytest-gate"', f'gpu_exporter = "{value}"')
+    assert (config.gpu_exporter.free, config.gpu_exporter.uuid_label) == (free, uuid_label)
+
+
+def test_unknown_gpu_exporter_names_the_choices(tmp_path: Path) -> None:
+    """A typo in gpu_exporter is a config error that lists every valid exporter."""
+    message = error_of(tmp_path, 'gpu_exporter = "pytest-gate"', 'gpu_exporter = "dcgm-exporter"')
+    assert "metrics.gpu_exporter: 'dcgm-exporter' is not allowed" in message
+    assert "use one of: pytest-gate, dcgm, nvidia-smi, custom" in message
+
+
+def test_renamed_gpu_memory_key_with_a_preset_is_refused(tmp_path: Path) -> None:
+    """A renamed gpu_memory_* key would be ignored by a preset: a config error says so."""
+    message = error_of(
+        tmp_path,
+        'gpu_memory_free = "nvidia_gpu_memory_free_bytes"',
+        'gpu_memory_free = "fb_free"',
+    )
+    assert "metrics.gpu_memory_free: is 'fb_free', but gpu_exporter = 'pytest-gate'" in message
+    assert 'set gpu_exporter = "custom"' in message
 
 
 def test_error_message_has_path_key_problem_and_fix(tmp_path: Path) -> None:

@@ -4,7 +4,8 @@ Every call takes its timeout from the shared :class:`~pytest_gate.deadline.Deadl
 body in chunks, checking the deadline between them, so a slow or dripping server cannot outlast it.
 Transport errors (connection refused, reset, dropped) are retried a bounded number of times inside
 the deadline; an HTTP status or a body is never retried. Credentials (from the URL or the
-environment) are sent as headers and scrubbed from every message and every reported URL.
+environment, see :mod:`pytest_gate.sources.auth`) are sent as headers and scrubbed from every
+message and every reported URL.
 """
 
 from __future__ import annotations
@@ -20,16 +21,13 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from requests.auth import AuthBase, HTTPBasicAuth
 from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
 
 from pytest_gate.deadline import Deadline, DeadlineExceeded
+from pytest_gate.sources.auth import Credentials, credentials
 from pytest_gate.sources.base import SourceConfigError
 from pytest_gate.urls import redact
 
-TOKEN_ENV = "GATE_PROMETHEUS_TOKEN"
-USER_ENV = "GATE_PROMETHEUS_USER"
-PASSWORD_ENV = "GATE_PROMETHEUS_PASSWORD"
 CA_BUNDLE_ENV = "GATE_PROMETHEUS_CA_BUNDLE"
 TRANSPORT_RETRIES = 2
 RETRY_BACKOFF_SECONDS = 0.1
@@ -50,15 +48,8 @@ class HttpResponse:
     reason: str
     content_type: str
     body: bytes
-
-
-class _Bearer(AuthBase):
-    def __init__(self, token: str) -> None:
-        self.token = token
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Bearer {self.token}"
-        return request
+    location: str = ""
+    """The ``Location`` header of a redirect (not followed where the client says so)."""
 
 
 @dataclass(frozen=True)
@@ -83,32 +74,6 @@ class Endpoint:
         user = unquote(parts.username) if parts.username else None
         password = unquote(parts.password) if parts.password else None
         return cls(clean, user, password)
-
-
-def _auth_from_env(
-    endpoint: Endpoint, env: Mapping[str, str]
-) -> tuple[AuthBase | None, tuple[str, ...]]:
-    token = env.get(TOKEN_ENV) or None
-    user = env.get(USER_ENV) or None
-    password = env.get(PASSWORD_ENV) or None
-    if (user is None) != (password is None):
-        raise SourceConfigError(
-            f"only one of {USER_ENV} and {PASSWORD_ENV} is set; set both for basic auth, or neither"
-        )
-    if user is not None and endpoint.user is not None:
-        raise SourceConfigError(
-            f"credentials are given both in the URL and in {USER_ENV}; keep only one of them"
-        )
-    user, password = (user, password) if user is not None else (endpoint.user, endpoint.password)
-    if token is not None and user is not None:
-        raise SourceConfigError(
-            f"both a bearer token ({TOKEN_ENV}) and basic auth are set; keep only one of them"
-        )
-    if token is not None:
-        return _Bearer(token), (token,)
-    if user is not None:
-        return HTTPBasicAuth(user, password or ""), tuple(s for s in (user, password) if s)
-    return None, ()
 
 
 def _verify_from_env(env: Mapping[str, str]) -> bool | str:
@@ -160,16 +125,19 @@ class HttpClient:
         self,
         endpoint: Endpoint,
         *,
-        auth: AuthBase | None = None,
-        secrets: tuple[str, ...] = (),
+        sent: Credentials | None = None,
         verify: bool | str = True,
         retries: int = TRANSPORT_RETRIES,
+        follow_redirects: bool = True,
     ) -> None:
         self.url = endpoint.url
-        self._secrets = secrets
+        self.credentials = sent if sent is not None else Credentials()
+        """What this client sends (variable names, never values), for refusal messages."""
+        self._secrets = self.credentials.secrets
         self._retries = retries
+        self._follow_redirects = follow_redirects
         self._session = requests.Session()
-        self._session.auth = auth
+        self._session.auth = self.credentials.auth
         self._session.verify = verify
         self._session.trust_env = False
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=POOL_SIZE, max_retries=0)
@@ -178,18 +146,19 @@ class HttpClient:
 
     @classmethod
     def from_env(cls, url: str, option: str, env: Mapping[str, str] | None = None) -> HttpClient:
-        """A client for ``url`` with auth and CA bundle from ``env`` (default ``os.environ``)."""
+        """A Prometheus API client for ``url``: auth and CA bundle from ``env`` (default
+        ``os.environ``); redirects are not followed (a login page is a refusal, not an answer)."""
         env = os.environ if env is None else env
         endpoint = Endpoint.parse(url, option)
-        auth, secrets = _auth_from_env(endpoint, env)
-        return cls(endpoint, auth=auth, secrets=secrets, verify=_verify_from_env(env))
+        sent = credentials(endpoint.user, endpoint.password, env)
+        return cls(endpoint, sent=sent, verify=_verify_from_env(env), follow_redirects=False)
 
     @classmethod
     def plain(cls, url: str, option: str) -> HttpClient:
         """A client using only the credentials in ``url`` itself (basic auth), if any."""
         endpoint = Endpoint.parse(url, option)
-        auth, secrets = _auth_from_env(endpoint, {})  # no environment: the URL's own only
-        return cls(endpoint, auth=auth, secrets=secrets)
+        sent = credentials(endpoint.user, endpoint.password, {})  # no environment: the URL's own
+        return cls(endpoint, sent=sent)
 
     def redact(self, text: str) -> str:
         """``text`` with every credential replaced by ``***``."""
@@ -227,6 +196,7 @@ class HttpClient:
                 url,
                 timeout=timeout,
                 stream=True,
+                allow_redirects=self._follow_redirects,
                 **kwargs,  # type: ignore[arg-type]
             )
             with response:
@@ -254,6 +224,7 @@ class HttpClient:
             reason=response.reason or "",
             content_type=response.headers.get("Content-Type", ""),
             body=body,
+            location=response.headers.get("Location", ""),
         )
 
     def close(self) -> None:

@@ -55,12 +55,17 @@ def join_ratio(numerators: dict[Labels, float], denominators: dict[Labels, float
 
 
 def join_quantile(values: dict[Labels, float], counts: dict[Labels, float]) -> Joined:
-    """Quantile per group with its observation count; idle groups (count 0, NaN) are left out."""
+    """Quantile per group with its observation count; idle groups (count 0, NaN) are left out.
+
+    A group with a count but no quantile is read as a NaN quantile: VictoriaMetrics drops the NaN
+    results Prometheus returns, so the diagnosis ("no observations in the window") is the same on
+    both engines.
+    """
     series: list[SeriesValue] = []
     notes: list[str] = []
     idle = 0
-    for labels in sorted(values):
-        value = values[labels]
+    for labels in sorted(set(values) | set(counts)):
+        value = values.get(labels, math.nan)
         count = counts.get(labels)
         if math.isnan(value) and count is not None and count <= 0:
             notes.append(f"no observations in the window for {_name(labels)}; left out")

@@ -25,9 +25,10 @@ from pytest_gate.query import (
     SustainedQuantile,
 )
 from pytest_gate.sources import promql
+from pytest_gate.sources.auth import refusal
 from pytest_gate.sources.base import failed, succeeded
 from pytest_gate.sources.coverage import applied, measure
-from pytest_gate.sources.http import HttpClient, TransportError
+from pytest_gate.sources.http import HttpClient, HttpResponse, TransportError
 from pytest_gate.sources.joins import Joined, join_quantile, join_ratio
 from pytest_gate.sources.promresult import (
     ApiResult,
@@ -52,6 +53,11 @@ def _window(query: Query) -> int | None:
             return query.window_seconds
         case _:
             return None
+
+
+def _infos(data: tuple[ApiResult, ...]) -> tuple[str, ...]:
+    """The ``infos`` of the answers behind one query, as report notes (they never decide)."""
+    return tuple(f"Prometheus info: {i}" for d in data for i in d.infos)
 
 
 class PrometheusSource:
@@ -162,9 +168,8 @@ class PrometheusSource:
         *data: ApiResult,
         notes: tuple[str, ...] = (),
     ) -> Answer:
-        warnings = tuple(f"Prometheus warning: {w}" for d in data for w in d.warnings)
         return succeeded(
-            text, series, source=self.kind, window_seconds=window, notes=warnings + notes
+            text, series, source=self.kind, window_seconds=window, notes=_infos(data) + notes
         )
 
     def _joined(self, text: str, joined: Joined, window: int | None, *data: ApiResult) -> Answer:
@@ -176,7 +181,7 @@ class PrometheusSource:
             joined.empty_cause,
             source=self.kind,
             window_seconds=window,
-            notes=joined.notes,
+            notes=_infos(data) + joined.notes,
         )
 
     def _instants(
@@ -203,7 +208,7 @@ class PrometheusSource:
         self, expr: str, at: float, deadline: Deadline, expected: tuple[str, ...]
     ) -> ApiResult:
         form = {"query": expr, "time": f"{at:.3f}"}
-        return decode(self._client.post_form(INSTANT_PATH, form, deadline), expected)
+        return self._decode(self._client.post_form(INSTANT_PATH, form, deadline), expected)
 
     def _range(self, query: RangeSeries, at: float, deadline: Deadline) -> ApiResult:
         form = {
@@ -212,4 +217,17 @@ class PrometheusSource:
             "end": f"{at:.3f}",
             "step": f"{query.step_seconds}",
         }
-        return decode(self._client.post_form(RANGE_PATH, form, deadline), ("matrix",))
+        return self._decode(self._client.post_form(RANGE_PATH, form, deadline), ("matrix",))
+
+    def _decode(self, response: HttpResponse, expected: tuple[str, ...]) -> ApiResult:
+        """A 401, 403 or redirect says which credentials to set; anything else is decoded."""
+        refused = refusal(
+            response.status,
+            response.reason,
+            response.location,
+            self.url,
+            self._client.credentials,
+        )
+        if refused is not None:
+            raise ResultError(refused)
+        return decode(response, expected)

@@ -2,6 +2,9 @@
 
 HTTP errors, bodies that are not JSON, ``status: error``, unexpected result types and malformed
 results all raise :class:`ResultError`, whose message is a short cause; the source adds the query.
+A successful answer that carries ``warnings`` raises too (DESIGN §2 "Responses with warnings"):
+Thanos and Mimir answer ``status: success`` with warnings when a store did not answer, so its data
+may be partial and must never decide a check. ``infos`` are kept for the report only.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from typing import Any
 from pytest_gate.query import Labels
 from pytest_gate.sources.http import HttpResponse
 
+MAX_NOTE_CHARS = 300
+"""Longest warning or info quoted from a response (Thanos repeats whole store addresses)."""
+
 
 class ResultError(Exception):
     """The response cannot be used; ``str()`` is the cause."""
@@ -25,7 +31,7 @@ class ApiResult:
 
     result_type: str
     result: Any
-    warnings: tuple[str, ...]
+    infos: tuple[str, ...] = ()
 
 
 def _snippet(body: bytes) -> str:
@@ -62,8 +68,26 @@ def decode(response: HttpResponse, expected: tuple[str, ...]) -> ApiResult:
         raise ResultError(
             f"unexpected result type {result_type!r} (expected {' or '.join(expected)})"
         )
-    warnings = tuple(str(w) for w in body.get("warnings") or ())
-    return ApiResult(result_type, data["result"], warnings)
+    warnings = _texts(body.get("warnings"))
+    if warnings:
+        raise ResultError(partial_cause(warnings))
+    return ApiResult(result_type, data["result"], _texts(body.get("infos")))
+
+
+def _texts(raw: Any) -> tuple[str, ...]:
+    if not raw:
+        return ()
+    items = raw if isinstance(raw, list) else [raw]
+    return tuple(str(item)[:MAX_NOTE_CHARS] for item in items)
+
+
+def partial_cause(warnings: tuple[str, ...]) -> str:
+    """Why an answer with ``warnings`` is an error, the warnings quoted."""
+    count = f"{len(warnings)} warning" + ("s" if len(warnings) != 1 else "")
+    return (
+        f"the answer carries {count}, so its data may be partial (a store, querier or "
+        f"replica did not answer): {'; '.join(warnings)}"
+    )
 
 
 def sample_value(raw: Any) -> float:

@@ -1,7 +1,8 @@
-"""One backfilled Prometheus holding every golden scenario, and the gate run against each.
+"""One backfilled Prometheus and one VictoriaMetrics holding every golden scenario, and the gate
+run against each.
 
-Each scenario is run twice as the real gate suite in a subprocess: live against Prometheus while
-recording (``--gate-record``), then offline from that recording (``--gate-replay``). The runs of the
+Each scenario is run twice per engine as the real gate suite in a subprocess: live against the
+engine while recording (``--gate-record``), then offline from that recording (``--gate-replay``). The runs of the
 scenarios the session selected start together on first use, a few at a time, so the whole set
 costs about the slowest runs rather than their sum.
 """
@@ -24,6 +25,8 @@ import pytest
 from tests.checks.deployment import Scenario, T
 from tests.checks.scenarios import BY_NAME, SCENARIOS, openmetrics
 from tests.prometheus_server import PrometheusServer
+from tests.victoria_server import VictoriaMetrics
+from tests.victoria_server import available as victoria_available
 
 ROOT = Path(__file__).resolve().parents[2]
 GATE_DIR = ROOT / "gate_checks"
@@ -165,15 +168,34 @@ def golden_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prom
 
 
 @pytest.fixture(scope="session")
+def golden_victoria(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VictoriaMetrics]:
+    """A real VictoriaMetrics holding every golden scenario (imported through its import API)."""
+    if not victoria_available():
+        pytest.skip("victoria-metrics is not installed (scripts/install.sh installs it)")
+    with VictoriaMetrics.start(
+        tmp_path_factory.mktemp("golden-victoria"), openmetrics=openmetrics()
+    ) as server:
+        yield server
+
+
+ENGINES = (
+    pytest.param("prometheus", marks=pytest.mark.prometheus),
+    pytest.param("victoria-metrics", marks=pytest.mark.victoria),
+)
+"""The query engines every golden scenario runs on: same data, same verdicts."""
+ENGINE_SERVERS = {"prometheus": "golden_prometheus", "victoria-metrics": "golden_victoria"}
+
+
+@pytest.fixture(scope="session", params=ENGINES)
 def scenario_runner(
-    request: pytest.FixtureRequest,
-    golden_prometheus: PrometheusServer,
-    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ScenarioRunner]:
-    """Runs the gate for the scenarios this session selected."""
+    """Runs the gate for the scenarios this session selected, on one engine (the parameter)."""
+    engine: str = request.param
+    server = request.getfixturevalue(ENGINE_SERVERS[engine])
     runner = ScenarioRunner(
-        golden_prometheus.url,
-        tmp_path_factory.mktemp("golden-runs"),
+        server.url,
+        tmp_path_factory.mktemp(f"golden-runs-{engine}"),
         _selected_scenarios(request.session),
     )
     yield runner

@@ -11,6 +11,15 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from tests.exporter_shapes import (
+    H100_DCGM_TOTAL_MIB,
+    H100_RESERVED_MIB,
+    H100_SMI_TOTAL_BYTES,
+    DcgmGpu,
+    SmiGpu,
+    write_dcgm,
+    write_nvidia_smi,
+)
 from tests.prometheus_server import OpenMetrics
 
 T = 1_749_999_600  # 2025-06-15T15:00:00Z, a multiple of 60 s so steps line up with T
@@ -94,6 +103,8 @@ class Scenario:
     memory_bytes: float = 2 * 2**30
     config_edits: tuple[tuple[str, str], ...] = ()
     new_instance: NewInstance | None = None
+    gpu_exporter: str = "pytest-gate"
+    """Whose series shape the GPUs are written in: pytest-gate, dcgm or nvidia-smi."""
 
     @property
     def namespace(self) -> str:
@@ -255,6 +266,21 @@ def _gpus(om: OpenMetrics, base: dict[str, str], s: Scenario) -> None:
     if s.gpu_free_ratios is None:
         return
     steps = _gauge_steps()
+    if s.gpu_exporter == "dcgm":
+        total, reserved = H100_DCGM_TOTAL_MIB, H100_RESERVED_MIB
+        dcgm = [
+            DcgmGpu(i, f"GPU-{i:08d}-d9cf-fef3-62e9-d92044ab6e52", total * (1 - r) - reserved)
+            for i, r in enumerate(s.gpu_free_ratios)
+        ]
+        write_dcgm(om, base, dcgm, steps)
+        return
+    if s.gpu_exporter == "nvidia-smi":
+        smi = [
+            SmiGpu(i, f"{i:08d}-3b4d-4e6f-8a9b-0c1d2e3f4a5b", H100_SMI_TOTAL_BYTES * r)
+            for i, r in enumerate(s.gpu_free_ratios)
+        ]
+        write_nvidia_smi(om, base, smi, steps)
+        return
     for index, free_ratio in enumerate(s.gpu_free_ratios):
         labels = {
             **base,

@@ -47,6 +47,24 @@ SCENARIOS: tuple[Scenario, ...] = (
         {"test_vram_headroom": "fail", "test_vram_headroom_margin": "fail"},
         gpu_free_ratios=(0.45, 0.40, 0.10, 0.50),
     ),
+    # One line in gate.toml: dcgm-exporter's MiB gauges without a total, one H100 at 10% free.
+    Scenario(
+        "dcgm-one-bad",
+        "NO-GO",
+        {"test_vram_headroom": "fail", "test_vram_headroom_margin": "fail"},
+        gpu_free_ratios=(0.45, 0.10),
+        gpu_exporter="dcgm",
+        config_edits=(('gpu_exporter = "pytest-gate"', 'gpu_exporter = "dcgm"'),),
+    ),
+    # nvidia_gpu_exporter: memory gauges labelled by uuid only, names in nvidia_smi_gpu_info.
+    Scenario(
+        "nvidia-smi-one-bad",
+        "NO-GO",
+        {"test_vram_headroom": "fail", "test_vram_headroom_margin": "fail"},
+        gpu_free_ratios=(0.45, 0.10),
+        gpu_exporter="nvidia-smi",
+        config_edits=(('gpu_exporter = "pytest-gate"', 'gpu_exporter = "nvidia-smi"'),),
+    ),
     Scenario(
         "gpu-exporter-absent",
         "NO-GO",

@@ -1,4 +1,4 @@
-"""Golden scenarios: the default gate against a real, backfilled Prometheus and its replay.
+"""Golden scenarios: the default gate on a real Prometheus and a real VictoriaMetrics, and replay.
 
 Each scenario is one deployment state (see ``scenarios.py``); the gate must give the expected
 verdict, every check the expected outcome, and the report must carry the values behind it. The
@@ -12,8 +12,6 @@ import pytest
 from tests.checks.conftest import GateRun, ScenarioRunner
 from tests.checks.deployment import NEW_INSTANCE, REQUESTS_PER_STEP, NewInstance
 from tests.checks.scenarios import BY_NAME, SCENARIOS
-
-pytestmark = pytest.mark.prometheus
 
 EXIT_CODES = {"GO": 0, "WARNING": 1, "NO-GO": 2}
 DEFAULT_CHECKS = (
@@ -154,6 +152,25 @@ def test_one_bad_gpu_of_four_is_named_and_all_are_listed(
     assert sorted(s["labels"]["gpu"] for s in series) == ["0", "1", "2", "3"]
 
 
+@pytest.mark.parametrize(
+    ("scenario_name", "uuid_label", "named"),
+    [
+        ("dcgm-one-bad", "UUID", "Hostname=gpu-node-1"),
+        ("nvidia-smi-one-bad", "uuid", "name=NVIDIA H100 80GB HBM3"),
+    ],
+)
+def test_exporter_preset_names_the_bad_gpu_by_its_uuid(
+    scenario_runner: ScenarioRunner, scenario_name: str, uuid_label: str, named: str
+) -> None:
+    """With one gpu_exporter line, the 10% GPU decides, named by the exporter's own labels."""
+    vram = check(scenario_runner, scenario_name, "test_vram_headroom")
+    assert vram["value"] == pytest.approx(0.10)
+    assert f"{uuid_label}=" in str(vram["message"]) and named in str(vram["message"])
+    series = vram["series"]
+    assert isinstance(series, list)
+    assert sorted(round(s["value"], 2) for s in series) == [0.10, 0.45]
+
+
 @pytest.mark.parametrize("scenario_name", ["gpu-exporter-absent"])
 def test_missing_gpu_exporter_names_the_metric(
     scenario_runner: ScenarioRunner, scenario_name: str
@@ -168,6 +185,17 @@ def test_no_traffic_says_so(scenario_runner: ScenarioRunner, scenario_name: str)
     """Flat counters make the 5xx rate no_data with a message about missing traffic."""
     errors = check(scenario_runner, scenario_name, "test_api_5xx_rate")
     assert "no traffic" in str(errors["message"])
+
+
+@pytest.mark.parametrize("scenario_name", ["no-traffic"])
+@pytest.mark.parametrize("check_id", ["test_p95_latency[fast]", "test_creative_p95_sustained"])
+def test_no_observations_is_diagnosed_alike_on_every_engine(
+    scenario_runner: ScenarioRunner, scenario_name: str, check_id: str
+) -> None:
+    """No briefs: the latency checks say "no observations in the window", never "empty result"
+    (VictoriaMetrics drops the NaN quantile Prometheus returns)."""
+    message = str(check(scenario_runner, scenario_name, check_id)["message"])
+    assert "no observations in the window" in message and "empty result" not in message
 
 
 @pytest.mark.parametrize("scenario_name", ["serving-down"])

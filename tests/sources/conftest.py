@@ -28,6 +28,8 @@ OK_VECTOR = {
     },
 }
 HANG_RELEASE_SECONDS = 30.0
+LOGIN_STATE = "st4te-t0ken"
+"""The state token in the login redirect's query: never shown in a message."""
 
 
 def _vector(value: str) -> dict[str, Any]:
@@ -67,7 +69,9 @@ class FaultServer(ThreadingHTTPServer):
 class FaultHandler(BaseHTTPRequestHandler):
     """``/<behaviour>/<key>/...``: ok, http500, badjson, error, matrix, string, nan, inf, empty,
     hang, drip, slow (key = milliseconds), reset-once, barrier (key = name, next = parties),
-    auth (records headers), metrics (serves ``server.exposition``)."""
+    auth (records headers), metrics (serves ``server.exposition``); unauthorized (401 with a
+    ``WWW-Authenticate`` challenge), forbidden (403), login (a 302 to ``/login-page/<key>`` with
+    a state token in its query, as oauth2-proxy redirects unauthenticated requests)."""
 
     server: FaultServer
 
@@ -116,6 +120,29 @@ class FaultHandler(BaseHTTPRequestHandler):
 
     def _auth(self, key: str, parts: list[str], hits: int) -> None:
         self._json(OK_VECTOR)
+
+    def _unauthorized(self, key: str, parts: list[str], hits: int) -> None:
+        body = b"Unauthorized\n"
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Basic realm="prometheus"')
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _forbidden(self, key: str, parts: list[str], hits: int) -> None:
+        self._send(403, b"Forbidden\n", "text/plain; charset=utf-8")
+
+    def _login(self, key: str, parts: list[str], hits: int) -> None:
+        self.send_response(302)
+        self.send_header(
+            "Location", f"/login-page/{key}?rd=%2Fapi%2Fv1%2Fquery&state={LOGIN_STATE}"
+        )
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _login_page(self, key: str, parts: list[str], hits: int) -> None:
+        self._send(200, b"<html><form>Sign in</form></html>", "text/html")
 
     def _http500(self, key: str, parts: list[str], hits: int) -> None:
         self._send(500, b"<html>internal error</html>", "text/html")

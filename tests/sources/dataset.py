@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from tests.exporter_shapes import DcgmGpu, SmiGpu, write_dcgm, write_nvidia_smi
 from tests.prometheus_server import OpenMetrics
 
 T = 1_699_999_200.0
@@ -31,6 +32,17 @@ SPIKE_AT = T - 120
 P95_FAST = 2.85
 P95_LOW = 2.425
 P95_HIGH = 5.625
+
+DCGM_GPUS = (
+    DcgmGpu(0, "GPU-604ac76c-d9cf-fef3-62e9-d92044ab6e52", used_mib=20480.0),
+    DcgmGpu(1, "GPU-2a5f9c0e-7d41-4b8e-9f3a-0c6d2e8b1f47", used_mib=72704.0),
+)
+"""dcgm-exporter's view of two H100s: the first 74% free, the second 10.3% free (fails)."""
+SMI_GPUS = (
+    SmiGpu(0, "5f8e1c2a-3b4d-4e6f-8a9b-0c1d2e3f4a5b", free_bytes=64238911488.0),
+    SmiGpu(1, "9d7c6b5a-4e3f-4a2b-9c8d-7e6f5a4b3c2d", free_bytes=6442450944.0),
+)
+"""nvidia_gpu_exporter's view of two H100s: the capture's 75% free, and one 7.5% free (fails)."""
 
 GPU_TOTAL_BYTES = 80 * GIB
 GPU_FREE_BYTES = (40 * GIB, 40 * GIB, 4 * GIB, 40 * GIB)
@@ -132,12 +144,21 @@ def _gauge_scenarios(om: OpenMetrics) -> None:
     om.series("rl_reward_ma", {**rl, "window": "100"}, [(t, reward(t)) for t in TIMES])
 
 
+def _exporter_scenarios(om: OpenMetrics) -> None:
+    """Real exporter shapes (``tests/exporter_shapes.py`` says where each comes from)."""
+    write_dcgm(om, {"scenario": "dcgm"}, DCGM_GPUS, TIMES[-40:])
+    write_dcgm(om, {"scenario": "dcgm_old"}, DCGM_GPUS, TIMES[-40:], reserved=False)
+    write_nvidia_smi(om, {"scenario": "smi"}, SMI_GPUS, TIMES[-40:])
+    write_nvidia_smi(om, {"scenario": "smi_no_info"}, SMI_GPUS, TIMES[-40:], info=False)
+
+
 def build() -> OpenMetrics:
     """Every scenario in one OpenMetrics file (one Prometheus serves them all)."""
     om = OpenMetrics()
     _ratio_scenarios(om)
     _latency_scenarios(om)
     _gauge_scenarios(om)
+    _exporter_scenarios(om)
     return om
 
 

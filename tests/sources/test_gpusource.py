@@ -7,7 +7,7 @@ from pathlib import Path
 import pynvml
 import pytest
 
-from pytest_gate.config import GpuMetricNames
+from pytest_gate.gpuexporters import PYTEST_GATE
 from pytest_gate.gpusource import needs_metrics, open_gpu_snapshot
 from pytest_gate.nvml import nvml_available
 from pytest_gate.query import DataState
@@ -18,11 +18,7 @@ from tests.prometheus_server import PrometheusServer, free_port
 from tests.sources import dataset
 from tests.sources.conftest import FaultServer, SnapshotFactory
 
-NAMES = GpuMetricNames(
-    total="nvidia_gpu_memory_total_bytes",
-    used="nvidia_gpu_memory_used_bytes",
-    free="nvidia_gpu_memory_free_bytes",
-)
+NAMES = PYTEST_GATE
 EXPECTED_HEADROOM = {
     str(i): b / dataset.GPU_TOTAL_BYTES for i, b in enumerate(dataset.GPU_FREE_BYTES)
 }

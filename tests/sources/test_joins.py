@@ -52,3 +52,17 @@ def test_nan_quantile_with_observations_is_kept() -> None:
     """A NaN quantile despite observations is kept, so the answer becomes no data, not a pass."""
     joined = join_quantile({FAST: math.nan}, {FAST: 5.0})
     assert math.isnan(joined.series[0].value)
+
+
+def test_dropped_nan_quantile_of_an_idle_group_says_no_observations() -> None:
+    """VictoriaMetrics drops the NaN quantile Prometheus returns: the same idle diagnosis."""
+    prometheus = join_quantile({FAST: math.nan}, {FAST: 0.0})
+    victoria = join_quantile({}, {FAST: 0.0})
+    assert victoria == prometheus
+    assert victoria.empty_cause == "no observations in the window"
+
+
+def test_dropped_quantile_with_observations_is_a_nan_series() -> None:
+    """A count without its quantile is kept as NaN, so the answer is no data, as on Prometheus."""
+    joined = join_quantile({}, {FAST: 5.0})
+    assert math.isnan(joined.series[0].value)

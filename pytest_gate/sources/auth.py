@@ -1,0 +1,131 @@
+"""Prometheus credentials from the environment or the URL, and what to say when they are refused.
+
+DESIGN §5: a bearer token or basic auth comes from the environment, never from the report. When
+the server (or an authenticating proxy before it) answers 401 or 403, or redirects an API call to
+a login page, the message names the variables that carry credentials and which of them were set;
+it never shows a value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+import requests
+from requests.auth import AuthBase, HTTPBasicAuth
+
+from pytest_gate.sources.base import SourceConfigError
+from pytest_gate.urls import redact
+
+TOKEN_ENV = "GATE_PROMETHEUS_TOKEN"
+USER_ENV = "GATE_PROMETHEUS_USER"
+PASSWORD_ENV = "GATE_PROMETHEUS_PASSWORD"
+CREDENTIAL_ENVS = (TOKEN_ENV, USER_ENV, PASSWORD_ENV)
+WHERE_CREDENTIALS_GO = (
+    f"credentials come from {TOKEN_ENV} (bearer token) or {USER_ENV} + {PASSWORD_ENV} (basic auth)"
+)
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+
+
+class _Bearer(AuthBase):
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        return request
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a client sends, and where it came from: variable names only, values kept out of repr."""
+
+    auth: AuthBase | None = field(default=None, repr=False)
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+    given: tuple[str, ...] = ()
+    """The credential variables that are set (non-empty)."""
+    empty: tuple[str, ...] = ()
+    """The credential variables that are set but empty (ignored)."""
+    in_url: bool = False
+    """Whether the URL carries a user and password (sent as basic auth)."""
+
+    @property
+    def sent_any(self) -> bool:
+        """Whether any credentials were sent."""
+        return self.auth is not None
+
+    def state(self) -> str:
+        """Which credentials were sent, for a refusal message (never a value)."""
+        if TOKEN_ENV in self.given:
+            sent = f"{TOKEN_ENV} is set and was sent as a bearer token"
+        elif USER_ENV in self.given:
+            sent = f"{USER_ENV} and {PASSWORD_ENV} are set and were sent as basic auth"
+        elif self.in_url:
+            sent = "none of them is set; the URL's user and password were sent as basic auth"
+        else:
+            sent = "none of them is set, so no credentials were sent"
+        if self.empty:
+            sent += f" ({', '.join(self.empty)} set but empty, ignored)"
+        return sent
+
+
+def credentials(
+    url_user: str | None, url_password: str | None, env: Mapping[str, str]
+) -> Credentials:
+    """The credentials to send; raises :class:`SourceConfigError` for half-set or conflicting ones."""
+    token = env.get(TOKEN_ENV) or None
+    user = env.get(USER_ENV) or None
+    password = env.get(PASSWORD_ENV) or None
+    if (user is None) != (password is None):
+        raise SourceConfigError(
+            f"only one of {USER_ENV} and {PASSWORD_ENV} is set; set both for basic auth, or neither"
+        )
+    if user is not None and url_user is not None:
+        raise SourceConfigError(
+            f"credentials are given both in the URL and in {USER_ENV}; keep only one of them"
+        )
+    if token is not None and (user or url_user) is not None:
+        raise SourceConfigError(
+            f"both a bearer token ({TOKEN_ENV}) and basic auth are set; keep only one of them"
+        )
+    given = tuple(n for n in CREDENTIAL_ENVS if env.get(n))
+    empty = tuple(n for n in CREDENTIAL_ENVS if n in env and not env[n])
+    if token is not None:
+        return Credentials(_Bearer(token), (token,), given, empty)
+    if user is not None:
+        auth = HTTPBasicAuth(user, password or "")
+        return Credentials(auth, tuple(s for s in (user, password) if s), given, empty)
+    if url_user is not None:
+        auth = HTTPBasicAuth(url_user, url_password or "")
+        secrets = tuple(s for s in (url_user, url_password) if s)
+        return Credentials(auth, secrets, given, empty, in_url=True)
+    return Credentials(given=given, empty=empty)
+
+
+def refusal(
+    status: int, reason: str, location: str, base_url: str, sent: Credentials
+) -> str | None:
+    """Why an HTTP 401, 403 or redirect means the request was not let in; ``None`` otherwise.
+
+    ``location`` is the redirect's target (shown without its query, which may hold tokens).
+    """
+    where = f"{WHERE_CREDENTIALS_GO}; {sent.state()}"
+    if status == 401:
+        fix = "Check that they are valid and not expired" if sent.sent_any else "Set one of them"
+        return (
+            f"HTTP 401 {reason}: Prometheus or a proxy before it wants credentials; {where}. {fix}"
+        )
+    if status == 403:
+        return (
+            f"HTTP 403 {reason}: the request was refused; {where}. Use credentials that may read "
+            "the query API"
+        )
+    if status in REDIRECT_STATUSES:
+        target = redact(urljoin(base_url + "/", location)) if location else "(no Location)"
+        return (
+            f"HTTP {status} redirect to {target}: API calls are not redirected, and an "
+            f"authenticating proxy sends requests without credentials to its login page; {where}. "
+            "If that address is where Prometheus now lives, pass it as --prometheus-url"
+        )
+    return None
