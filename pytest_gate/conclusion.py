@@ -18,7 +18,7 @@ from pytest_gate.decision import (
     Verdict,
     decide,
 )
-from pytest_gate.options import report_path
+from pytest_gate.options import dry_run_requested, report_path
 from pytest_gate.report import CheckRecord, ReportWriteError, build_report, iso_utc, write_report
 from pytest_gate.session import GateSession, describe_source, file_sha256, source_location
 from pytest_gate.terminal import check_line, github_summary, traffic_light
@@ -31,6 +31,9 @@ EXIT_STATES = {
 PUSH_FAILED = "gate status not pushed to {url}: {cause} (the verdict is unchanged)"
 SUMMARY_FAILED = "cannot append to GITHUB_STEP_SUMMARY ({path}): {cause}"
 STOPPED_EARLY = "the run stopped before every check ran ({why})"
+DRY_RUN_LINE = (
+    "GATE DRY RUN (--gate-dry-run): the gate would have said {verdict} (exit {code}); exiting 0"
+)
 
 
 def check_key(record: CheckRecord) -> str:
@@ -78,6 +81,7 @@ def conclude(session: pytest.Session, state: GateSession, exitstatus: int) -> No
     checks = state.tracker.checks()
     complete = selection_complete(config)
     states = session_states(session, state, exitstatus)
+    dry_run = options.dry_run if options is not None else dry_run_requested(config)
 
     def decide_now() -> Decision:
         return decide(
@@ -109,6 +113,7 @@ def conclude(session: pytest.Session, state: GateSession, exitstatus: int) -> No
         duration_s=time.monotonic() - state.started,
         messages=state.messages,
     )
+    report["dry_run"] = dry_run
     target = options.report if options is not None else report_path(config)
     if target is not None:
         try:
@@ -123,10 +128,10 @@ def conclude(session: pytest.Session, state: GateSession, exitstatus: int) -> No
                 reason=decision.reason,
                 messages=list(state.messages),
             )
-    _github_summary(state, decision, checks, report["evaluated_at"])
+    _github_summary(state, decision, checks, report["evaluated_at"], dry_run=dry_run)
     state.decision = decision
     state.report_dict = report
-    state.exit_code = decision.exit_code
+    state.exit_code = 0 if dry_run else decision.exit_code
 
 
 def _push(
@@ -146,14 +151,19 @@ def _push(
 
 
 def _github_summary(
-    state: GateSession, decision: Decision, checks: list[CheckRecord], evaluated_at: str
+    state: GateSession,
+    decision: Decision,
+    checks: list[CheckRecord],
+    evaluated_at: str,
+    *,
+    dry_run: bool = False,
 ) -> None:
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if not path:
         return
     try:
         with Path(path).open("a", encoding="utf-8") as handle:
-            handle.write(github_summary(decision, checks, evaluated_at))
+            handle.write(github_summary(decision, checks, evaluated_at, dry_run=dry_run))
     except OSError as exc:
         state.messages.append(SUMMARY_FAILED.format(path=path, cause=exc.strerror or exc))
 
@@ -186,6 +196,9 @@ def show(reporter: pytest.TerminalReporter, config: pytest.Config, state: GateSe
         reporter.write_line(f"gate: {message}", red=True)
     text, colour = traffic_light(state.decision, checks)
     reporter.write_line(text, **{colour: True, "bold": True})
+    if state.report_dict is not None and state.report_dict.get("dry_run"):
+        verdict, code = state.decision.verdict.value, state.decision.exit_code
+        reporter.write_line(DRY_RUN_LINE.format(verdict=verdict, code=code), bold=True)
     state.light_shown = True
 
 

@@ -89,6 +89,14 @@ OPTION_SPECS = (
         default="false",
     ),
     OptionSpec(
+        "--gate-dry-run",
+        "gate_dry_run",
+        "Decide, report and push as usual, but exit 0: try a new gate in CI before it may block.",
+        ini="gate_dry_run",
+        kind="bool",
+        default="false",
+    ),
+    OptionSpec(
         "--gpu-source",
         "gate_gpu_source",
         "Where GPU memory comes from: auto (NVML when this machine has NVIDIA GPUs, "
@@ -159,6 +167,7 @@ class GateOptions:
     report: Path | None
     strict: bool
     require_complete: bool
+    dry_run: bool
     gpu_source: str
     serving_url: str | None
     deadline_seconds: float
@@ -257,6 +266,18 @@ def report_path(config: pytest.Config, env: Mapping[str, str] | None = None) -> 
     return Path(str(value)) if value else None
 
 
+def dry_run_requested(config: pytest.Config, env: Mapping[str, str] | None = None) -> bool:
+    """Only ``--gate-dry-run`` (CLI or ini), for a dry run whose other options are invalid.
+
+    An unreadable value counts as no dry run: the run then fails closed as usual.
+    """
+    spec = next(s for s in OPTION_SPECS if s.dest == "gate_dry_run")
+    try:
+        return _bool(spec.flag, _raw(config, spec, os.environ if env is None else env))
+    except OptionError:
+        return False
+
+
 def resolve_options(
     config: pytest.Config, env: Mapping[str, str] | None = None, now: float | None = None
 ) -> GateOptions:
@@ -301,6 +322,7 @@ def resolve_options(
         report=report,
         strict=_bool("--gate-strict", raw["gate_strict"]),
         require_complete=_bool("--gate-require-complete", raw["gate_require_complete"]),
+        dry_run=_bool("--gate-dry-run", raw["gate_dry_run"]),
         gpu_source=gpu_source,
         serving_url=text("gate_serving_url"),
         deadline_seconds=_deadline(raw["gate_deadline"]),

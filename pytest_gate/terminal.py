@@ -110,11 +110,15 @@ def traffic_light(decision: Decision, checks: Sequence[CheckRecord]) -> tuple[st
     return f"{head} - {count} {severity.value} {noun} {verb}: {names}", COLOURS[verdict]
 
 
-def github_summary(decision: Decision, checks: Sequence[CheckRecord], evaluated_at: str) -> str:
-    """A Markdown table for ``$GITHUB_STEP_SUMMARY``."""
+def github_summary(
+    decision: Decision, checks: Sequence[CheckRecord], evaluated_at: str, *, dry_run: bool = False
+) -> str:
+    """A Markdown table for ``$GITHUB_STEP_SUMMARY`` (a dry run says it exits 0)."""
     light = {"GO": "🟢", "WARNING": "🟡", "NO-GO": "🔴"}[decision.verdict.value]
+    said = f"{decision.verdict.value} (exit {decision.exit_code})"
+    heading = f"dry run: would be {said}; exits 0" if dry_run else said
     lines = [
-        f"## {light} Deployment gate: {decision.verdict.value} (exit {decision.exit_code})",
+        f"## {light} Deployment gate{' ' if dry_run else ': '}{heading}",
         "",
         f"Reason: `{decision.reason}` · evaluated at {evaluated_at}",
         "",

@@ -249,3 +249,15 @@ def test_gate_run_keeps_its_verdict_when_the_push_fails(tmp_path: Path) -> None:
     result = run_gate(tmp_path, "--gate-pushgateway", url, "--gate-environment", "ci-down")
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"not pushed to {url}" in result.stdout + result.stderr
+
+
+def test_dry_run_pushes_the_verdict_it_decided_and_exits_0(
+    stack: tuple[Pushgateway, PrometheusServer], tmp_path: Path
+) -> None:
+    """--gate-dry-run pushes NO-GO (0) as usual, so dashboards see it, and the run exits 0."""
+    gateway, prometheus = stack
+    write_suite(tmp_path, warning_ok=True, critical_ok=False)
+    result = run_gate(tmp_path, "--gate-pushgateway", gateway.url, "--gate-environment",
+                      "ci-dry", "--gate-dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
+    prometheus.wait_for('deployment_gate_status{environment="ci-dry"} == 0')
