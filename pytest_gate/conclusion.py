@@ -22,6 +22,8 @@ from pytest_gate.options import dry_run_requested, report_path
 from pytest_gate.report import CheckRecord, ReportWriteError, build_report, iso_utc, write_report
 from pytest_gate.session import GateSession, describe_source, file_sha256, source_location
 from pytest_gate.terminal import check_line, github_summary, traffic_light
+from pytest_gate.waivers import Waived
+from pytest_gate.waivers import apply as waivers_apply
 
 EXIT_STATES = {
     pytest.ExitCode.INTERRUPTED: SessionState.INTERRUPTED,
@@ -82,10 +84,11 @@ def conclude(session: pytest.Session, state: GateSession, exitstatus: int) -> No
     complete = selection_complete(config)
     states = session_states(session, state, exitstatus)
     dry_run = options.dry_run if options is not None else dry_run_requested(config)
+    waived = apply_waivers(state, checks)
 
     def decide_now() -> Decision:
         return decide(
-            [CheckResult(c.id, c.severity, c.outcome) for c in checks],
+            [CheckResult(c.id, c.severity, c.outcome, c.waiver is not None) for c in checks],
             session_states=states,
             strict=bool(options and options.strict),
             require_complete=bool(options and options.require_complete),
@@ -114,6 +117,7 @@ def conclude(session: pytest.Session, state: GateSession, exitstatus: int) -> No
         messages=state.messages,
     )
     report["dry_run"] = dry_run
+    report["waivers"] = [use.to_dict() for use in waived.uses]
     target = options.report if options is not None else report_path(config)
     if target is not None:
         try:
@@ -134,6 +138,20 @@ def conclude(session: pytest.Session, state: GateSession, exitstatus: int) -> No
     state.exit_code = 0 if dry_run else decision.exit_code
 
 
+def apply_waivers(state: GateSession, checks: list[CheckRecord]) -> Waived:
+    """Mark every check a waiver covers; name each expired waiver in the session messages."""
+    at = state.options.at if state.options is not None else time.time()
+    waivers = state.gate_config.waivers if state.gate_config is not None else ()
+    waived = waivers_apply(waivers, [(c.id, c.outcome) for c in checks], at)
+    for record in checks:
+        record.waiver = waived.by_check.get(record.id)
+    for waiver in waived.expired():
+        message = waiver.expired_message()
+        if message not in state.messages:
+            state.messages.append(message)
+    return waived
+
+
 def _push(
     state: GateSession, url: str, environment: str, verdict: Verdict, checks: list[CheckRecord]
 ) -> None:
@@ -144,8 +162,9 @@ def _push(
         for c in checks
         if c.outcome is not Outcome.NOT_APPLICABLE
     ]
+    waived = frozenset(check_key(c) for c in checks if c.waiver is not None)
     try:
-        push_gate_status(url, environment, verdict.value, rows, timeout_seconds=5.0)
+        push_gate_status(url, environment, verdict.value, rows, timeout_seconds=5.0, waived=waived)
     except PushError as exc:
         state.messages.append(PUSH_FAILED.format(url=url, cause=exc))
 
