@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from pytest_gate.canary import SelectionError, parse_selection
+from pytest_gate.query import Matcher
+
 GPU_SOURCES = ("auto", "nvml", "prometheus", "none")
 DEFAULT_DEADLINE_SECONDS = 20.0
 DEFAULT_ENVIRONMENT = "default"
@@ -113,6 +116,19 @@ OPTION_SPECS = (
         env="GATE_SERVING_URL",
     ),
     OptionSpec(
+        "--gate-canary",
+        "gate_canary",
+        "Label matchers selecting the canary, for the canary checks (-m canary): "
+        "'revision=\"v2\"'.",
+        ini="gate_canary",
+    ),
+    OptionSpec(
+        "--gate-baseline",
+        "gate_baseline",
+        "Label matchers selecting the baseline the canary is compared with: 'revision=\"v1\"'.",
+        ini="gate_baseline",
+    ),
+    OptionSpec(
         "--gate-deadline",
         "gate_deadline",
         "Seconds the whole gate may spend on data; past it the gate is NO-GO.",
@@ -143,6 +159,14 @@ BAD_TIME = (
 BAD_DEADLINE = "--gate-deadline {value!r} is not a positive number of seconds; use e.g. 20"
 BAD_GPU_SOURCE = "--gpu-source {value!r} is not one of {choices}; pick one of them"
 BAD_BOOL = "{name} {value!r} is not a boolean; use true or false"
+ONE_SELECTION = (
+    "{given} is given without {missing}; pass both, e.g. --gate-canary 'revision=\"v2\"' "
+    "--gate-baseline 'revision=\"v1\"'"
+)
+SAME_SELECTION = (
+    "--gate-canary and --gate-baseline both select {text!r}; give the baseline its own labels, "
+    "e.g. 'revision=\"v1\"'"
+)
 TWO_SOURCES = (
     "several metric sources given ({names}); pass only one of --prometheus-url, --metrics-url, "
     "--gate-replay"
@@ -170,6 +194,8 @@ class GateOptions:
     dry_run: bool
     gpu_source: str
     serving_url: str | None
+    canary: tuple[Matcher, ...]
+    baseline: tuple[Matcher, ...]
     deadline_seconds: float
     pushgateway: str | None
     environment: str
@@ -259,6 +285,27 @@ def _deadline(value: object) -> float:
     return seconds
 
 
+def _canary_selections(
+    canary: str | None, baseline: str | None
+) -> tuple[tuple[Matcher, ...], tuple[Matcher, ...]]:
+    """Both canary selections parsed, or neither given; one alone or both equal is an error."""
+    if canary is None and baseline is None:
+        return (), ()
+    if canary is None or baseline is None:
+        given, missing = ("--gate-canary", "--gate-baseline")[:: 1 if canary else -1]
+        raise OptionError(ONE_SELECTION.format(given=given, missing=missing))
+    try:
+        parsed = (
+            parse_selection(canary, "--gate-canary"),
+            parse_selection(baseline, "--gate-baseline"),
+        )
+    except SelectionError as exc:
+        raise OptionError(str(exc)) from None
+    if set(parsed[0]) == set(parsed[1]):
+        raise OptionError(SAME_SELECTION.format(text=canary))
+    return parsed
+
+
 def report_path(config: pytest.Config, env: Mapping[str, str] | None = None) -> Path | None:
     """Only ``--gate-report`` (CLI or ini), for writing a report when other options are invalid."""
     spec = next(s for s in OPTION_SPECS if s.dest == "gate_report")
@@ -306,6 +353,7 @@ def resolve_options(
     ]
     if len(sources) > 1:
         raise OptionError(TWO_SOURCES.format(names=", ".join(sources)))
+    canary, baseline = _canary_selections(text("gate_canary"), text("gate_baseline"))
     time_text = text("gate_time")
     replay, record, config_path, report = (
         Path(p) if (p := text(d)) else None
@@ -325,6 +373,8 @@ def resolve_options(
         dry_run=_bool("--gate-dry-run", raw["gate_dry_run"]),
         gpu_source=gpu_source,
         serving_url=text("gate_serving_url"),
+        canary=canary,
+        baseline=baseline,
         deadline_seconds=_deadline(raw["gate_deadline"]),
         pushgateway=text("gate_pushgateway"),
         environment=text("gate_environment") or DEFAULT_ENVIRONMENT,

@@ -68,6 +68,7 @@ class CheckRecord:
             "window": format_window(window) if isinstance(window, int) else None,
             "samples": obs.get("samples"),
             "coverage": obs.get("coverage"),
+            "canary": obs.get("canary"),
             "message": self.not_applicable_reason or self.message,
             "duration_s": round(self.duration_s, 6),
             "waived": self.waiver is not None,

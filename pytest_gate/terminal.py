@@ -67,7 +67,10 @@ def check_line(record: CheckRecord) -> tuple[str, str | None]:
     colour = COLOURS[effect] if effect else None
     head = f"{record.outcome.value.upper():<14} {record.severity.value:<8} {record.title}"
     value, threshold, op, unit = (obs.get(k) for k in ("value", "threshold", "comparison", "unit"))
-    if (
+    canary = obs.get("canary")
+    if isinstance(canary, dict) and canary.get("summary"):
+        detail = str(canary["summary"])
+    elif (
         isinstance(value, float | int)
         and isinstance(threshold, float | int)
         and op
