@@ -191,6 +191,13 @@ def _waiver(entry: dict[str, Any], index: int, where: str) -> Waiver:
                 HELP[key],
             )
         text[key] = value.strip()
+    if text["check"].replace("*", "").replace("?", "") in ("", CHECK_PREFIX):
+        fail(
+            where,
+            f"{prefix}.check",
+            f"{text['check']!r} names every check, which would waive the whole gate",
+            'name one check; use * only for its parameters, e.g. "test_p95_latency[*]"',
+        )
     return Waiver(
         check=text["check"],
         reason=text["reason"],

@@ -67,6 +67,14 @@ def test_a_blank_owner_or_reason_is_refused(key: str) -> None:
     assert f"waivers[0].{key}: expected a non-empty string" in parse_error({**GOOD, key: "  "})
 
 
+@pytest.mark.parametrize("pattern", ["*", "**", "test_*", "?*"])
+def test_a_glob_that_names_every_check_is_refused(pattern: str) -> None:
+    """A waiver may never cover the whole gate."""
+    assert "names every check, which would waive the whole gate" in parse_error(
+        {**GOOD, "check": pattern}
+    )
+
+
 def test_an_unknown_key_is_refused_with_the_allowed_ones() -> None:
     """A typo such as 'owners' is named, with the allowed keys."""
     message = parse_error({**GOOD, "owners": "bob"})
