@@ -1,4 +1,5 @@
-"""Answers derived from answers (pure): per-series ratios, a hit share, required series, a test.
+"""Answers derived from answers (pure): per-series ratios, a hit share, required series, a test,
+a canary's value relative to its baseline.
 
 Checks combine what the snapshot returned without I/O and without try/except: every function here
 keeps a failed state failed, so missing data still fails closed in the observer.
@@ -6,6 +7,7 @@ keeps a failed state failed, so missing data still fails closed in the observer.
 
 from __future__ import annotations
 
+from pytest_gate.canary import BASELINE, CANARY
 from pytest_gate.observe import COMPARISONS
 from pytest_gate.query import Answer, Coverage, DataState, Labels, SeriesValue
 
@@ -114,3 +116,58 @@ def _times(series: SeriesValue, ratio: float) -> float | None:
 
 def _key(labels: Labels) -> Labels:
     return tuple((k, v) for k, v in labels if k != NAME_LABEL)
+
+
+def against_baseline(canary: Answer, baseline: Answer, min_samples: float) -> Answer:
+    """``canary / baseline`` of two single-value answers (one side's p95 over the other's).
+
+    Either side failing, or with fewer samples than ``min_samples``, makes the answer no_data (an
+    error stays one) naming the side; so does a baseline of 0. ``samples`` is the smaller side's.
+    """
+    problems: list[str] = []
+    states: list[DataState] = []
+    values: dict[str, SeriesValue] = {}
+    for name, answer in ((CANARY, canary.checked()), (BASELINE, baseline.checked())):
+        if answer.state is not DataState.OK:
+            problems.append(f"{name}: {answer.message}")
+            states.append(answer.state)
+            continue
+        worst = max(answer.series, key=lambda s: s.value)
+        samples = answer.samples or 0.0
+        if samples < min_samples:
+            problems.append(
+                f"{name}: {samples:g} observations in the window, fewer than the floor of "
+                f"{min_samples:g}"
+            )
+            states.append(DataState.NO_DATA)
+        values[name] = SeriesValue(worst.labels, worst.value, samples)
+    if not problems and values[BASELINE].value <= 0:
+        problems.append(
+            f"{BASELINE}: a value of {values[BASELINE].value:g}, nothing to compare with"
+        )
+        states.append(DataState.NO_DATA)
+    state = DataState.ERROR if DataState.ERROR in states else states[0] if states else DataState.OK
+    series: tuple[SeriesValue, ...] = ()
+    if state is DataState.OK:
+        c, b = values[CANARY], values[BASELINE]
+        series = (SeriesValue((), c.value / b.value, min(c.samples or 0.0, b.samples or 0.0)),)
+    return Answer(
+        query_text=f"({canary.query_text}) / ({baseline.query_text})",
+        state=state,
+        series=series,
+        window_seconds=canary.window_seconds,
+        message="; ".join(problems),
+        source=canary.source,
+        notes=canary.notes + baseline.notes,
+        coverage=_both(canary, baseline),
+    )
+
+
+def both_values(canary: Answer, baseline: Answer, unit: str) -> str:
+    """``canary 2.42 s, baseline 0.97 s`` when both sides have a value, else ``""``."""
+    shown = []
+    for name, answer in ((CANARY, canary.checked()), (BASELINE, baseline.checked())):
+        if answer.state is not DataState.OK:
+            return ""
+        shown.append(f"{name} {max(s.value for s in answer.series):.2f} {unit}")
+    return ", ".join(shown)

@@ -5,6 +5,9 @@
 - Smoke checks (``@pytest.mark.smoke``) talk to the deployed service. They are deselected unless
   the ``-m`` expression names ``smoke`` (``pytest gate_checks -m smoke --serving-url URL``), so a
   pre-deploy run never depends on a live service, and a post-deploy run is only the smoke checks.
+- Canary checks (``@pytest.mark.canary``) compare a canary with its baseline; like the smoke
+  checks they run only when ``-m`` names ``canary`` (``-m canary --gate-canary ...
+  --gate-baseline ...``), and their queries are fetched together on first use.
 - The smoke fixtures below do the HTTP; the checks only compare.
 """
 
@@ -14,13 +17,18 @@ from collections.abc import Iterable
 
 import pytest
 
+from pytest_gate.canary import CanarySelection
 from pytest_gate.config import GateConfig
 from pytest_gate.query import Answer, Query
+from pytest_gate.snapshot import MetricSnapshot
 
 from . import probe
-from .queries import plan
+from .queries import canary_plan, plan
 
 SMOKE = "smoke"
+CANARY = "canary"
+ON_REQUEST = (SMOKE, CANARY)
+"""Markers of checks that run only when the ``-m`` expression names them."""
 BRIEF_PATH = "/v1/brief"
 HEALTH_PATH = "/health"
 METRICS_PATH = "/metrics"
@@ -32,14 +40,25 @@ def pytest_gate_plan(gate_config: GateConfig) -> Iterable[Query]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect the smoke checks unless ``-m`` asks for them by name."""
-    if SMOKE in (config.getoption("markexpr", "") or ""):
-        return
-    smoke = [item for item in items if item.get_closest_marker(SMOKE) is not None]
-    if not smoke:
-        return
-    config.hook.pytest_deselected(items=smoke)
-    items[:] = [item for item in items if item.get_closest_marker(SMOKE) is None]
+    """Deselect the smoke and canary checks unless ``-m`` asks for them by name."""
+    expression = config.getoption("markexpr", "") or ""
+    for marker in ON_REQUEST:
+        if marker in expression:
+            continue
+        left_out = [item for item in items if item.get_closest_marker(marker) is not None]
+        if not left_out:
+            continue
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if item.get_closest_marker(marker) is None]
+
+
+@pytest.fixture(scope="session")
+def canary_metrics(
+    canary_selection: CanarySelection, metrics: MetricSnapshot, gate_config: GateConfig
+) -> MetricSnapshot:
+    """The metric snapshot with every canary query of both sides fetched concurrently."""
+    metrics.prefetch(canary_plan(gate_config, canary_selection))
+    return metrics
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from string import Template
 
+from pytest_gate.canary import CanarySelection, narrowed
 from pytest_gate.checkconfig import MODES, ResourceUsage
 from pytest_gate.config import GateConfig
 from pytest_gate.query import (
@@ -129,6 +130,43 @@ def scrape_targets(config: GateConfig) -> Gauge:
     """``up`` of every target of the gated jobs."""
     jobs = config.checks.scrape_targets_up.jobs
     return Gauge(Selector(UP_METRIC, (one_of(JOB, jobs),)))
+
+
+def canary_5xx_rate(config: GateConfig, side: tuple[Matcher, ...]) -> Ratio:
+    """5xx / API requests of one side (canary or baseline), as api_5xx_rate counts them."""
+    api = api_5xx_rate(config)
+    window = config.checks.canary_5xx_rate.window_seconds
+    return Ratio(narrowed(api.numerator, side), narrowed(api.denominator, side), window)
+
+
+def canary_schema_repairs(config: GateConfig, side: tuple[Matcher, ...]) -> Ratio:
+    """Schema repairs / briefs of one side over the canary schema window."""
+    schema = schema_failure_rate(config)
+    window = config.checks.canary_schema_repairs.window_seconds
+    return Ratio(narrowed(schema.numerator, side), narrowed(schema.denominator, side), window)
+
+
+def canary_p95(config: GateConfig, mode: str, side: tuple[Matcher, ...]) -> Quantile:
+    """p95 brief latency of one mode and one side over the canary latency window."""
+    latency = Selector.of(config.metrics.brief_latency, **{MODE: mode})
+    window = config.checks.canary_p95_latency.window_seconds
+    return Quantile(narrowed(latency, side), P95, window)
+
+
+def canary_plan(config: GateConfig, selection: CanarySelection) -> list[Query]:
+    """Every query of the enabled canary checks, for both sides."""
+    wanted: dict[str, list[Query]] = {
+        "canary_5xx_rate": [
+            canary_5xx_rate(config, side) for side in (selection.canary, selection.baseline)
+        ],
+        "canary_schema_repairs": [canary_schema_repairs(config, selection.canary)],
+        "canary_p95_latency": [
+            canary_p95(config, mode, side)
+            for mode in LATENCY_MODES
+            for side in (selection.canary, selection.baseline)
+        ],
+    }
+    return [q for name, qs in wanted.items() if config.check_enablement(name) is None for q in qs]
 
 
 def plan(config: GateConfig) -> list[Query]:

@@ -171,6 +171,40 @@ class ModelsLoaded:
 
 
 @dataclass(frozen=True)
+class Canary5xxRate:
+    """Canary 5xx ratio vs the baseline's: not significantly above (one-sided exact test at
+    ``alpha``) and within ``api_5xx_rate.max_ratio`` (``-m canary``, critical)."""
+
+    component: ClassVar[str | None] = SERVING
+    enabled: bool
+    alpha: float = field(metadata=rules(gt=0.0, max=0.5))
+    window_seconds: int = field(metadata=rules(**POSITIVE))
+    min_requests: float = field(metadata=rules(**COUNT))
+
+
+@dataclass(frozen=True)
+class CanarySchemaRepairs:
+    """Schema repairs among the canary's briefs at most ``schema_failure_rate.max_ratio``
+    (``-m canary``, critical)."""
+
+    component: ClassVar[str | None] = SERVING
+    enabled: bool
+    window_seconds: int = field(metadata=rules(**POSITIVE))
+    min_briefs: float = field(metadata=rules(**COUNT))
+
+
+@dataclass(frozen=True)
+class CanaryP95Latency:
+    """Canary p95 per mode at most a multiple of the baseline's p95 (``-m canary``, warning)."""
+
+    component: ClassVar[str | None] = SERVING
+    enabled: bool
+    max_baseline_ratio: float = field(metadata=rules(**POSITIVE))
+    window_seconds: int = field(metadata=rules(**POSITIVE))
+    min_requests: float = field(metadata=rules(**COUNT))
+
+
+@dataclass(frozen=True)
 class Checks:
     """``[checks]``: one table per default check, named like the check."""
 
@@ -191,3 +225,6 @@ class Checks:
     models_loaded: ModelsLoaded
     brief_valid: SmokeCheck
     metrics_exposed: SmokeCheck
+    canary_5xx_rate: Canary5xxRate
+    canary_schema_repairs: CanarySchemaRepairs
+    canary_p95_latency: CanaryP95Latency

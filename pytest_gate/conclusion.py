@@ -20,11 +20,13 @@ from pytest_gate.decision import (
     Verdict,
     decide,
 )
-from pytest_gate.options import GateOptions, report_path
+from pytest_gate.options import GateOptions, dry_run_requested, report_path
 from pytest_gate.report import CheckRecord, ReportWriteError, build_report, iso_utc, write_report
 from pytest_gate.session import GateSession
 from pytest_gate.terminal import check_line, github_summary, traffic_light
 from pytest_gate.urls import redact
+from pytest_gate.waivers import Waived
+from pytest_gate.waivers import apply as waivers_apply
 
 EXIT_STATES = {
     pytest.ExitCode.INTERRUPTED: SessionState.INTERRUPTED,
@@ -34,6 +36,9 @@ EXIT_STATES = {
 PUSH_FAILED = "gate status not pushed to {url}: {cause} (the verdict is unchanged)"
 SUMMARY_FAILED = "cannot append to GITHUB_STEP_SUMMARY ({path}): {cause}"
 STOPPED_EARLY = "the run stopped before every check ran ({why})"
+DRY_RUN_LINE = (
+    "GATE DRY RUN (--gate-dry-run): the gate would have said {verdict} (exit {code}); exiting 0"
+)
 
 
 def file_sha256(path: Path) -> str | None:
@@ -121,10 +126,12 @@ def conclude(session: pytest.Session, state: GateSession, exitstatus: int) -> No
     checks = state.tracker.checks()
     complete = selection_complete(config)
     states = session_states(session, state, exitstatus)
+    dry_run = options.dry_run if options is not None else dry_run_requested(config)
+    waived = apply_waivers(state, checks)
 
     def decide_now() -> Decision:
         return decide(
-            [CheckResult(c.id, c.severity, c.outcome) for c in checks],
+            [CheckResult(c.id, c.severity, c.outcome, c.waiver is not None) for c in checks],
             session_states=states,
             strict=bool(options and options.strict),
             require_complete=bool(options and options.require_complete),
@@ -152,6 +159,8 @@ def conclude(session: pytest.Session, state: GateSession, exitstatus: int) -> No
         duration_s=time.monotonic() - state.started,
         messages=state.messages,
     )
+    report["dry_run"] = dry_run
+    report["waivers"] = [use.to_dict() for use in waived.uses]
     target = options.report if options is not None else report_path(config)
     if target is not None:
         try:
@@ -166,10 +175,24 @@ def conclude(session: pytest.Session, state: GateSession, exitstatus: int) -> No
                 reason=decision.reason,
                 messages=list(state.messages),
             )
-    _github_summary(state, decision, checks, report["evaluated_at"])
+    _github_summary(state, decision, checks, report["evaluated_at"], dry_run=dry_run)
     state.decision = decision
     state.report_dict = report
-    state.exit_code = decision.exit_code
+    state.exit_code = 0 if dry_run else decision.exit_code
+
+
+def apply_waivers(state: GateSession, checks: list[CheckRecord]) -> Waived:
+    """Mark every check a waiver covers; name each expired waiver in the session messages."""
+    at = state.options.at if state.options is not None else time.time()
+    waivers = state.gate_config.waivers if state.gate_config is not None else ()
+    waived = waivers_apply(waivers, [(c.id, c.outcome) for c in checks], at)
+    for record in checks:
+        record.waiver = waived.by_check.get(record.id)
+    for waiver in waived.expired():
+        message = waiver.expired_message()
+        if message not in state.messages:
+            state.messages.append(message)
+    return waived
 
 
 def _push(
@@ -182,21 +205,27 @@ def _push(
         for c in checks
         if c.outcome is not Outcome.NOT_APPLICABLE
     ]
+    waived = frozenset(check_key(c) for c in checks if c.waiver is not None)
     try:
-        push_gate_status(url, environment, verdict.value, rows, timeout_seconds=5.0)
+        push_gate_status(url, environment, verdict.value, rows, timeout_seconds=5.0, waived=waived)
     except PushError as exc:
         state.messages.append(PUSH_FAILED.format(url=url, cause=exc))
 
 
 def _github_summary(
-    state: GateSession, decision: Decision, checks: list[CheckRecord], evaluated_at: str
+    state: GateSession,
+    decision: Decision,
+    checks: list[CheckRecord],
+    evaluated_at: str,
+    *,
+    dry_run: bool = False,
 ) -> None:
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if not path:
         return
     try:
         with Path(path).open("a", encoding="utf-8") as handle:
-            handle.write(github_summary(decision, checks, evaluated_at))
+            handle.write(github_summary(decision, checks, evaluated_at, dry_run=dry_run))
     except OSError as exc:
         state.messages.append(SUMMARY_FAILED.format(path=path, cause=exc.strerror or exc))
 
@@ -229,6 +258,9 @@ def show(reporter: pytest.TerminalReporter, config: pytest.Config, state: GateSe
         reporter.write_line(f"gate: {message}", red=True)
     text, colour = traffic_light(state.decision, checks)
     reporter.write_line(text, **{colour: True, "bold": True})
+    if state.report_dict is not None and state.report_dict.get("dry_run"):
+        verdict, code = state.decision.verdict.value, state.decision.exit_code
+        reporter.write_line(DRY_RUN_LINE.format(verdict=verdict, code=code), bold=True)
     state.light_shown = True
 
 

@@ -38,6 +38,8 @@ from pytest_gate.gpuexporters import (
 )
 from pytest_gate.query import Matcher
 from pytest_gate.tomlschema import ConfigError, build, fail, rules, toml_type
+from pytest_gate.waivers import Waiver
+from pytest_gate.waivers import parse as parse_waivers
 
 __all__ = ["ConfigError", "GateConfig", "load_config"]
 
@@ -126,6 +128,8 @@ class GateConfig:
     smoke: Smoke
     checks: Checks
     custom: dict[str, dict[str, Any]]
+    waivers: tuple[Waiver, ...] = ()
+    """``[[waivers]]``, validated except for their distance from T (see :mod:`pytest_gate.waivers`)."""
 
     @property
     def label_matchers(self) -> tuple[Matcher, ...]:
@@ -178,6 +182,7 @@ def load_config(path: Path) -> GateConfig:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{where}: not valid TOML ({exc}); fix the syntax at that spot") from None
     custom = document.pop("custom", {})
+    waivers = parse_waivers(document.pop("waivers", []), where)
     parsed = build(ConfigFile, document, where, "")
     _check_consistency(parsed, where)
     return GateConfig(
@@ -189,6 +194,7 @@ def load_config(path: Path) -> GateConfig:
         smoke=parsed.smoke,
         checks=parsed.checks,
         custom=_custom(custom, where),
+        waivers=waivers,
     )
 
 

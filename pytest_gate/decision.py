@@ -11,6 +11,9 @@ This module is the table of DESIGN.md §3 in code. It does no I/O and knows noth
 | skipped        | NO-GO          | WARNING       |
 | not_applicable | none           | none          |
 
+A waived check (``[[waivers]]``, see :mod:`pytest_gate.waivers`) that did not pass has effect
+WARNING instead of NO-GO: a waiver never yields GO.
+
 Session-level states (no checks, collection error, interrupted, internal error, bad config, bad
 options, deadline, an unwritable report) are NO-GO whatever the checks say. ``strict`` turns WARNING
 into NO-GO; ``require_complete`` makes an incomplete selection NO-GO. Exit codes: GO 0, WARNING 1,
@@ -94,12 +97,17 @@ class SessionState(StrEnum):
     REPORT_ERROR = "report_error"
 
 
-def effect_of(outcome: Outcome, severity: Severity) -> Verdict | None:
-    """The effect of one check on the verdict; ``None`` for not_applicable."""
+def effect_of(outcome: Outcome, severity: Severity, *, waived: bool = False) -> Verdict | None:
+    """The effect of one check on the verdict; ``None`` for not_applicable.
+
+    ``waived``: a waiver covers this check, so a NO-GO becomes WARNING (never GO).
+    """
     if outcome is Outcome.NOT_APPLICABLE:
         return None
     if outcome is Outcome.PASS:
         return Verdict.GO
+    if waived:
+        return Verdict.WARNING
     return Verdict.NO_GO if severity is Severity.CRITICAL else Verdict.WARNING
 
 
@@ -115,6 +123,7 @@ class CheckResult:
     name: str
     severity: Severity
     outcome: Outcome
+    waived: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,12 +151,16 @@ def decide(
         return _decision(Verdict.NO_GO, SessionState.NO_CHECKS.value)
     if require_complete and not complete:
         return _decision(Verdict.NO_GO, "incomplete_selection")
-    effects = [(c, effect_of(c.outcome, c.severity)) for c in checks]
+    effects = [(c, effect_of(c.outcome, c.severity, waived=c.waived)) for c in checks]
     verdict = worst(e for _, e in effects if e is not None)
     if verdict is Verdict.GO:
         return _decision(Verdict.GO, "all_checks_passed")
     if verdict is Verdict.WARNING and strict:
         return _decision(Verdict.NO_GO, "strict_warning")
+    deciding = [c for c, e in effects if e is verdict]
+    if all(c.waived and c.severity is Severity.CRITICAL for c in deciding):
+        waived = sorted({c.outcome.value for c in deciding})
+        return _decision(verdict, "waived_critical_" + "+".join(waived))
     sev = Severity.CRITICAL if verdict is Verdict.NO_GO else Severity.WARNING
     outcomes = sorted({c.outcome.value for c, e in effects if e is verdict and c.severity is sev})
     return _decision(verdict, f"{sev.value}_" + "+".join(outcomes))

@@ -5,6 +5,7 @@
   ``pytest_gate_plan`` are fetched concurrently when it is first used.
 - ``gpus``: the GPU snapshot (NVML or exporter metrics; session).
 - ``serving_url``: the deployed service's base URL for smoke checks (session).
+- ``canary_selection``: the canary's and the baseline's label matchers (session).
 - ``gate``: the comparison helper of one check (function).
 """
 
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from pytest_gate.canary import CanarySelection
 from pytest_gate.observe import GateDataError, GateNoData, Observer
 from pytest_gate.options import GateOptions
 from pytest_gate.session import GATE_SESSION
@@ -26,6 +28,11 @@ if TYPE_CHECKING:
 
 NO_CONFIG = (
     "no gate config loaded ({path}); pass --gate-config PATH or create gate_checks/gate.toml"
+)
+NO_CANARY = (
+    "no canary selection: the canary checks compare two label selections of the same metrics; "
+    "pass --gate-canary 'revision=\"v2\"' --gate-baseline 'revision=\"v1\"' (or set the ini "
+    "options gate_canary and gate_baseline)"
 )
 NO_SERVING_URL = (
     "no serving URL: the smoke checks need the deployed service; pass --serving-url URL "
@@ -107,6 +114,14 @@ def serving_url(gate_options: GateOptions) -> str:
     if not gate_options.serving_url:
         raise GateNoData(NO_SERVING_URL)
     return gate_options.serving_url.rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def canary_selection(gate_options: GateOptions) -> CanarySelection:
+    """The canary and baseline label selections (``--gate-canary``, ``--gate-baseline``)."""
+    if not gate_options.canary:
+        raise GateNoData(NO_CANARY)
+    return CanarySelection(gate_options.canary, gate_options.baseline)
 
 
 @pytest.fixture

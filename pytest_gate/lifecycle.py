@@ -75,9 +75,13 @@ def load_gate_config(state: GateSession) -> GateConfig | None:
             state.fail(SessionState.CONFIG_ERROR, CONFIG_NOT_FOUND.format(path=path))
         return None
     from pytest_gate.config import ConfigError, load_config
+    from pytest_gate.waivers import check_horizon
 
     try:
-        return load_config(path)
+        loaded = load_config(path)
+        if state.options is not None:
+            check_horizon(loaded.waivers, state.options.at, str(path))
+        return loaded
     except ConfigError as exc:
         state.fail(SessionState.CONFIG_ERROR, str(exc))
         return None

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from pytest_gate.canary import compare, sides
+from pytest_gate.exact import format_p
 from pytest_gate.query import Answer, Coverage, DataState, SeriesValue
 
 OBSERVATION_KEY = "gate.observation"
@@ -32,6 +34,8 @@ COMPARISONS: dict[str, Callable[[float, float], bool]] = {
 }
 NEGATIONS = {"<=": ">", ">=": "<", "<": ">=", ">": "<=", "==": "!="}
 UNKNOWN_COMPARISON = "unknown comparison {op!r}; use one of <=, >=, <, >, =="
+P_VALUE = "p"
+"""The unit of a p-value (shown as ``0.00028``, not as a percentage)."""
 
 
 class GateNoData(Exception):
@@ -60,6 +64,7 @@ class Observation:
     state: str
     deadline_exceeded: bool = False
     coverage: dict[str, Any] | None = None
+    canary: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly dict (NaN is never stored: values are checked before).
@@ -69,6 +74,7 @@ class Observation:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["series"] = [dict(s) for s in self.series]
         data["coverage"] = None if self.coverage is None else dict(self.coverage)
+        data["canary"] = None if self.canary is None else dict(self.canary)
         return data
 
 
@@ -98,6 +104,8 @@ def format_value(value: float, unit: str) -> str:
     """Format a value with its unit; ``ratio`` is shown as a percentage."""
     if unit == "ratio":
         return f"{value * 100:.2f}%"
+    if unit == P_VALUE:
+        return format_p(value)
     if not unit and float(value).is_integer():
         return str(int(value))  # counts and codes: "HTTP status 503 != 200"
     return f"{value:.2f} {unit}".rstrip()
@@ -181,6 +189,58 @@ class Observer:
                 f"{what} {format_value(worst.value, unit)} {NEGATIONS[op]} "
                 f"{format_value(threshold, unit)}{suffix}" + (f"; {seen}" if seen else "")
             )
+
+    def expect_not_worse(
+        self, paired_sides: Answer, *, alpha: float, max_ratio: float, what: str
+    ) -> None:
+        """Canary against baseline (a :func:`pytest_gate.canary.paired` answer).
+
+        Passes when the canary's error ratio is not significantly above the baseline's (one-sided
+        exact test, ``p >= alpha``) and at most ``max_ratio``. The report's value is the p-value,
+        or the canary's ratio when only the absolute limit is breached.
+        """
+        if paired_sides.state is not DataState.OK:
+            self._record_failed_data(
+                paired_sides, ">=", alpha, f"canary {what} vs baseline", P_VALUE
+            )
+        result = compare(*sides(paired_sides), alpha=alpha, max_ratio=max_ratio, what=what)
+        by_limit = not result.within_limit and not result.significant
+        value, threshold, op, unit = (
+            (result.canary.ratio, max_ratio, "<=", "ratio")
+            if by_limit
+            else (result.test.p_value, alpha, ">=", P_VALUE)
+        )
+        series = [
+            {
+                "labels": {"side": side.name},
+                "value": side.ratio,
+                "samples": side.requests,
+                "errors": side.errors,
+                "margin": max_ratio - side.ratio,
+                "passed": result.passed if side is result.canary else True,
+            }
+            for side in (result.canary, result.baseline)
+        ]
+        self._record(
+            Observation(
+                what=what,
+                value=value,
+                threshold=threshold,
+                comparison=op,
+                unit=unit,
+                margin=margin_of(value, op, threshold),
+                series=series,
+                query=paired_sides.query_text,
+                window_seconds=paired_sides.window_seconds,
+                samples=paired_sides.samples,
+                passed=result.passed,
+                state=DataState.OK.value,
+                coverage=coverage_dict(paired_sides.coverage),
+                canary=result.to_dict(),
+            )
+        )
+        if not result.passed:
+            raise AssertionError(result.summary())
 
     def not_applicable(self, reason: str) -> None:
         """End this check as ``not_applicable`` (no effect on the verdict), with a reason."""

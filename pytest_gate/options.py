@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from pytest_gate.canary import SelectionError, parse_selection
+from pytest_gate.query import Matcher
+
 GPU_SOURCES = ("auto", "nvml", "prometheus", "none")
 DEFAULT_DEADLINE_SECONDS = 20.0
 DEFAULT_ENVIRONMENT = "default"
@@ -91,6 +94,14 @@ OPTION_SPECS = (
         default="false",
     ),
     OptionSpec(
+        "--gate-dry-run",
+        "gate_dry_run",
+        "Decide, report and push as usual, but exit 0: try a new gate in CI before it may block.",
+        ini="gate_dry_run",
+        kind="bool",
+        default="false",
+    ),
+    OptionSpec(
         "--gpu-source",
         "gate_gpu_source",
         "Where GPU memory comes from: auto (NVML when this machine has NVIDIA GPUs, "
@@ -105,6 +116,19 @@ OPTION_SPECS = (
         "Base URL of the serving API, for the smoke checks (-m smoke).",
         ini="gate_serving_url",
         env="GATE_SERVING_URL",
+    ),
+    OptionSpec(
+        "--gate-canary",
+        "gate_canary",
+        "Label matchers selecting the canary, for the canary checks (-m canary): "
+        "'revision=\"v2\"'.",
+        ini="gate_canary",
+    ),
+    OptionSpec(
+        "--gate-baseline",
+        "gate_baseline",
+        "Label matchers selecting the baseline the canary is compared with: 'revision=\"v1\"'.",
+        ini="gate_baseline",
     ),
     OptionSpec(
         "--gate-deadline",
@@ -173,6 +197,14 @@ INTERVAL_LONGER = (
     "--gate-interval {interval:g} is longer than --gate-watch {watch:g}: the watch would have one "
     "round; make the interval shorter than the watch"
 )
+ONE_SELECTION = (
+    "{given} is given without {missing}; pass both, e.g. --gate-canary 'revision=\"v2\"' "
+    "--gate-baseline 'revision=\"v1\"'"
+)
+SAME_SELECTION = (
+    "--gate-canary and --gate-baseline both select {text!r}; give the baseline its own labels, "
+    "e.g. 'revision=\"v1\"'"
+)
 TWO_SOURCES = (
     "several metric sources given ({names}); pass only one of --prometheus-url, --metrics-url, "
     "--gate-replay"
@@ -197,8 +229,11 @@ class GateOptions:
     report: Path | None
     strict: bool
     require_complete: bool
+    dry_run: bool
     gpu_source: str
     serving_url: str | None
+    canary: tuple[Matcher, ...]
+    baseline: tuple[Matcher, ...]
     deadline_seconds: float
     pushgateway: str | None
     environment: str
@@ -328,11 +363,44 @@ def _watch(
     return watch, interval, limit
 
 
+def _canary_selections(
+    canary: str | None, baseline: str | None
+) -> tuple[tuple[Matcher, ...], tuple[Matcher, ...]]:
+    """Both canary selections parsed, or neither given; one alone or both equal is an error."""
+    if canary is None and baseline is None:
+        return (), ()
+    if canary is None or baseline is None:
+        given, missing = ("--gate-canary", "--gate-baseline")[:: 1 if canary else -1]
+        raise OptionError(ONE_SELECTION.format(given=given, missing=missing))
+    try:
+        parsed = (
+            parse_selection(canary, "--gate-canary"),
+            parse_selection(baseline, "--gate-baseline"),
+        )
+    except SelectionError as exc:
+        raise OptionError(str(exc)) from None
+    if set(parsed[0]) == set(parsed[1]):
+        raise OptionError(SAME_SELECTION.format(text=canary))
+    return parsed
+
+
 def report_path(config: pytest.Config, env: Mapping[str, str] | None = None) -> Path | None:
     """Only ``--gate-report`` (CLI or ini), for writing a report when other options are invalid."""
     spec = next(s for s in OPTION_SPECS if s.dest == "gate_report")
     value = _raw(config, spec, os.environ if env is None else env)
     return Path(str(value)) if value else None
+
+
+def dry_run_requested(config: pytest.Config, env: Mapping[str, str] | None = None) -> bool:
+    """Only ``--gate-dry-run`` (CLI or ini), for a dry run whose other options are invalid.
+
+    An unreadable value counts as no dry run: the run then fails closed as usual.
+    """
+    spec = next(s for s in OPTION_SPECS if s.dest == "gate_dry_run")
+    try:
+        return _bool(spec.flag, _raw(config, spec, os.environ if env is None else env))
+    except OptionError:
+        return False
 
 
 def resolve_options(
@@ -364,6 +432,7 @@ def resolve_options(
     if len(sources) > 1:
         raise OptionError(TWO_SOURCES.format(names=", ".join(sources)))
     watch, interval, failure_limit = _watch(raw, text)
+    canary, baseline = _canary_selections(text("gate_canary"), text("gate_baseline"))
     time_text = text("gate_time")
     replay, record, config_path, report = (
         Path(p) if (p := text(d)) else None
@@ -380,8 +449,11 @@ def resolve_options(
         report=report,
         strict=_bool("--gate-strict", raw["gate_strict"]),
         require_complete=_bool("--gate-require-complete", raw["gate_require_complete"]),
+        dry_run=_bool("--gate-dry-run", raw["gate_dry_run"]),
         gpu_source=gpu_source,
         serving_url=text("gate_serving_url"),
+        canary=canary,
+        baseline=baseline,
         deadline_seconds=_deadline(raw["gate_deadline"]),
         pushgateway=text("gate_pushgateway"),
         environment=text("gate_environment") or DEFAULT_ENVIRONMENT,

@@ -20,6 +20,7 @@ MARKERS = (
     "critical: gate check whose failure, missing data or error makes the gate NO-GO (exit 2)",
     "warning: gate check whose failure, missing data or error makes the gate WARNING (exit 1)",
     "smoke: post-deploy smoke check against a live service (run with -m smoke --serving-url URL)",
+    "canary: canary-versus-baseline check (run with -m canary --gate-canary ... --gate-baseline ...)",
 )
 STARTED_KEY = pytest.StashKey[float]()
 WORKER_TIME_KEY = "gate_at"

@@ -3,7 +3,8 @@
 Two gauges, as DESIGN §6 defines them:
 
 - ``deployment_gate_status{environment}``: 2 GO, 1 WARNING, 0 NO-GO;
-- ``deployment_gate_check_passed{check,severity,environment}``: 1 passed, 0 did not.
+- ``deployment_gate_check_passed{check,severity,environment,waived}``: 1 passed, 0 did not;
+  ``waived`` is ``"true"`` when a ``[[waivers]]`` entry covered the check in this run.
 
 The exposition is built on an explicit :class:`~prometheus_client.CollectorRegistry` (never the
 global one) and pushed with ``PUT`` under the grouping key ``job="deployment_gate"`` and
@@ -16,7 +17,7 @@ never lets it change the verdict.
 from __future__ import annotations
 
 import urllib.error
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from urllib.parse import urlsplit
 
 from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
@@ -30,6 +31,9 @@ JOB_NAME = "deployment_gate"
 STATUS_VALUES: dict[str, int] = {verdict.value: value for verdict, value in GAUGE_VALUES.items()}
 """Verdict to ``deployment_gate_status`` value."""
 
+WAIVED_VALUES = {True: "true", False: "false"}
+"""The ``waived`` label of ``deployment_gate_check_passed``."""
+
 _HTTP_BODY_CHARS = 300
 
 
@@ -38,13 +42,16 @@ class PushError(Exception):
 
 
 def build_gate_registry(
-    environment: str, verdict: str, checks: Sequence[tuple[str, str, bool]]
+    environment: str,
+    verdict: str,
+    checks: Sequence[tuple[str, str, bool]],
+    waived: Collection[str] = (),
 ) -> CollectorRegistry:
     """Build the gate status exposition on a fresh registry.
 
     ``checks`` holds ``(check, severity, passed)``. A check named more than once (the variants of a
     parametrised check) counts as passed only when every variant passed, so one failing variant is
-    never hidden behind a passing one.
+    never hidden behind a passing one. ``waived`` names the checks a waiver covered.
     """
     if verdict not in STATUS_VALUES:
         raise PushError(f"unknown verdict {verdict!r}; expected one of {', '.join(STATUS_VALUES)}")
@@ -61,11 +68,14 @@ def build_gate_registry(
     passed = Gauge(
         "deployment_gate_check_passed",
         "1 when the check passed in the last deployment gate run, else 0.",
-        ["check", "severity", "environment"],
+        ["check", "severity", "environment", "waived"],
         registry=registry,
     )
     for (check, severity), ok in _fold_variants(checks).items():
-        passed.labels(check=check, severity=severity, environment=environment).set(int(ok))
+        flag = WAIVED_VALUES[check in waived]
+        passed.labels(check=check, severity=severity, environment=environment, waived=flag).set(
+            int(ok)
+        )
     return registry
 
 
@@ -75,6 +85,7 @@ def push_gate_status(
     verdict: str,
     checks: Sequence[tuple[str, str, bool]],
     timeout_seconds: float,
+    waived: Collection[str] = (),
 ) -> None:
     """Push the verdict and per-check results to the Pushgateway at ``url``.
 
@@ -85,7 +96,7 @@ def push_gate_status(
             f"push timeout {timeout_seconds} s is not positive; give a timeout above 0 seconds"
         )
     gateway = _checked_gateway(url)
-    registry = build_gate_registry(environment, verdict, checks)
+    registry = build_gate_registry(environment, verdict, checks, waived)
     shown = redact(gateway)
     try:
         push_to_gateway(

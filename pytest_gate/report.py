@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from pytest_gate.atomicfile import write_atomic
-from pytest_gate.decision import Decision, Outcome, Severity, effect_of
+from pytest_gate.decision import Decision, Outcome, Severity, Verdict, effect_of
 from pytest_gate.durations import duration
+from pytest_gate.waivers import Waiver
 
 SCHEMA_VERSION = 1
 REPORT_WRITE_FAILED = (
@@ -39,11 +40,17 @@ class CheckRecord:
     not_applicable_reason: str | None = None
     timed_out: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    waiver: Waiver | None = None
+
+    @property
+    def effect(self) -> Verdict | None:
+        """What this check does to the verdict (a waiver turns NO-GO into WARNING)."""
+        return effect_of(self.outcome, self.severity, waived=self.waiver is not None)
 
     def to_dict(self) -> dict[str, Any]:
         """The report's ``checks[]`` entry."""
         obs = self.observation or {}
-        effect = effect_of(self.outcome, self.severity)
+        effect = self.effect
         window = obs.get("window_seconds")
         return {
             "id": self.id,
@@ -61,8 +68,11 @@ class CheckRecord:
             "window": duration(window) if isinstance(window, int) else None,
             "samples": obs.get("samples"),
             "coverage": obs.get("coverage"),
+            "canary": obs.get("canary"),
             "message": self.not_applicable_reason or self.message,
             "duration_s": round(self.duration_s, 6),
+            "waived": self.waiver is not None,
+            "waiver": self.waiver.to_dict() if self.waiver is not None else None,
         }
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pytest_gate.decision import VERDICTS, Decision, Outcome, Severity, Verdict, effect_of
+from pytest_gate.decision import VERDICTS, Decision, Outcome, Severity, Verdict
 from pytest_gate.observe import NEGATIONS, format_value
 from pytest_gate.report import CheckRecord
+from pytest_gate.waivers import Waiver
 
 COLOURS = {verdict: facts.colour for verdict, facts in VERDICTS.items()}
 LABEL_WIDTH = 40
+WAIVED_CRITICAL = "waived critical"
 LIGHTS = {verdict: facts.light for verdict, facts in VERDICTS.items()}
 REASON_TEXT = {
     "no_checks": "no gate checks ran (nothing collected, or everything deselected)",
@@ -61,11 +63,14 @@ def _worst_series(obs: Mapping[str, Any]) -> dict[str, Any] | None:
 def check_line(record: CheckRecord) -> tuple[str, str | None]:
     """One line for one check: outcome, severity, title, value op threshold, margin or message."""
     obs = record.observation or {}
-    effect = effect_of(record.outcome, record.severity)
+    effect = record.effect
     colour = COLOURS[effect] if effect else None
     head = f"{record.outcome.value.upper():<14} {record.severity.value:<8} {record.title}"
     value, threshold, op, unit = (obs.get(k) for k in ("value", "threshold", "comparison", "unit"))
-    if (
+    canary = obs.get("canary")
+    if isinstance(canary, dict) and canary.get("summary"):
+        detail = str(canary["summary"])
+    elif (
         isinstance(value, float | int)
         and isinstance(threshold, float | int)
         and op
@@ -88,33 +93,51 @@ def check_line(record: CheckRecord) -> tuple[str, str | None]:
         seen = str(coverage.get("summary") or "")
         if seen and seen not in detail:
             detail += f" [{seen}]"
+    if record.waiver is not None:
+        detail += f" [{waiver_text(record.waiver)}]"
     return (f"{head}: {detail}" if detail else head), colour
+
+
+def waiver_text(waiver: Waiver) -> str:
+    """``waived until 2025-07-01 by alice@example.com: INC-4711 ...`` for a covered check."""
+    return f"waived until {waiver.expires.isoformat()} by {waiver.owner}: {waiver.reason}"
 
 
 def traffic_light(decision: Decision, checks: Sequence[CheckRecord]) -> tuple[str, str]:
     """``GATE: NO-GO (exit 2) - 2 critical checks failed: schema failure rate, VRAM headroom gpu=1``."""
     verdict = decision.verdict
     head = f"GATE: {verdict.value} (exit {decision.exit_code}) [{LIGHTS[verdict]}]"
-    deciding = [c for c in checks if effect_of(c.outcome, c.severity) is verdict]
+    deciding = [c for c in checks if c.effect is verdict]
     if verdict is Verdict.GO or not deciding or decision.reason in REASON_TEXT:
         why = REASON_TEXT.get(decision.reason, decision.reason)
         if verdict is not Verdict.GO and deciding:
             why += ": " + ", ".join(check_label(c) for c in deciding)
         return f"{head} - {why}", COLOURS[verdict]
     severity = Severity.CRITICAL if verdict is Verdict.NO_GO else Severity.WARNING
+    kinds = sorted(
+        {
+            WAIVED_CRITICAL if c.waiver and c.severity is Severity.CRITICAL else c.severity.value
+            for c in deciding
+        }
+    )
+    shown_severity = "/".join(kinds) if WAIVED_CRITICAL in kinds else severity.value
     count = len(deciding)
     noun = "check" if count == 1 else "checks"
     states = sorted({c.outcome.value.replace("_", " ") for c in deciding})
     verb = "failed" if states == ["fail"] else "/".join(states)
     names = ", ".join(check_label(c) for c in deciding)
-    return f"{head} - {count} {severity.value} {noun} {verb}: {names}", COLOURS[verdict]
+    return f"{head} - {count} {shown_severity} {noun} {verb}: {names}", COLOURS[verdict]
 
 
-def github_summary(decision: Decision, checks: Sequence[CheckRecord], evaluated_at: str) -> str:
-    """A Markdown table for ``$GITHUB_STEP_SUMMARY``."""
+def github_summary(
+    decision: Decision, checks: Sequence[CheckRecord], evaluated_at: str, *, dry_run: bool = False
+) -> str:
+    """A Markdown table for ``$GITHUB_STEP_SUMMARY`` (a dry run says it exits 0)."""
     light = VERDICTS[decision.verdict].symbol
+    said = f"{decision.verdict.value} (exit {decision.exit_code})"
+    heading = f"dry run: would be {said}; exits 0" if dry_run else said
     lines = [
-        f"## {light} Deployment gate: {decision.verdict.value} (exit {decision.exit_code})",
+        f"## {light} Deployment gate{' ' if dry_run else ': '}{heading}",
         "",
         f"Reason: `{decision.reason}` · evaluated at {evaluated_at}",
         "",
@@ -131,6 +154,8 @@ def github_summary(decision: Decision, checks: Sequence[CheckRecord], evaluated_
             else ""
         )
         message = (c.not_applicable_reason or c.message).replace("|", "\\|").replace("\n", " ")
+        if c.waiver is not None:
+            message += f" ({waiver_text(c.waiver)})".replace("|", "\\|")
         lines.append(
             f"| {c.title} | {c.severity.value} | {c.outcome.value} | {shown} | {limit} | {message} |"
         )

@@ -78,6 +78,7 @@ def combined_report(state: GateSession, current: WatchRun, *, partial: bool) -> 
         exit_code=outcome.exit_code,
         reason=outcome.reason,
         duration_s=round(time.monotonic() - state.started, 6),
+        dry_run=state.options is not None and state.options.dry_run,
         watch={
             "watch_seconds": current.plan.watch_seconds,
             "interval_seconds": current.plan.interval_seconds,
@@ -108,7 +109,8 @@ def conclude(state: GateSession, current: WatchRun) -> None:
     """The final report, the GitHub summary of the rounds, and the exit code."""
     outcome = conclude_watch(current.rounds, current.plan, interrupted=current.interrupted)
     state.report_dict = _write(state, current, partial=False)
-    state.exit_code = outcome.exit_code
+    dry_run = state.options is not None and state.options.dry_run
+    state.exit_code = 0 if dry_run else outcome.exit_code  # a dry run reports, never blocks
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if path:
         try:

@@ -7,6 +7,7 @@ changes one thing (or a few), and says which checks must not pass.
 
 from __future__ import annotations
 
+from tests.checks.canary_data import CANARY_SCENARIOS, write_canary
 from tests.checks.deployment import HEALTHY_LATENCY, Algorithm, NewInstance, Scenario, write
 from tests.prometheus_server import OpenMetrics
 
@@ -185,8 +186,10 @@ BY_NAME = {s.name: s for s in SCENARIOS}
 
 
 def openmetrics() -> OpenMetrics:
-    """Every scenario's series in one OpenMetrics file."""
+    """Every scenario's series (the canary scenarios' too) in one OpenMetrics file."""
     om = OpenMetrics()
     for scenario in SCENARIOS:
         write(om, scenario)
+    for canary in CANARY_SCENARIOS:
+        write_canary(om, canary)
     return om

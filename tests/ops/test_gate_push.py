@@ -16,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from pytest_gate.push import STATUS_VALUES, PushError, build_gate_registry, push_gate_status
 from tests.ops.paths import ALERT_RULES, RECORDING_RULES
-from tests.ops.real_gate import run_gate, write_suite
+from tests.ops.real_gate import GATE_CONFIG, run_gate, write_suite
 from tests.prometheus_server import PrometheusServer, Pushgateway, free_port
 
 pytestmark = pytest.mark.prometheus
@@ -73,8 +73,10 @@ def test_status_gauge_encodes_each_verdict(verdict: str) -> None:
 def test_check_gauges_carry_check_severity_and_environment() -> None:
     """Each check becomes deployment_gate_check_passed{check,severity,environment} 1 or 0."""
     found = samples(generate_latest(build_gate_registry("prod", "WARNING", CHECKS)).decode())
-    passed = (("check", "schema_failure_rate"), ("environment", "prod"), ("severity", "critical"))
-    failed = (("check", "cache_hit_rate"), ("environment", "prod"), ("severity", "warning"))
+    passed = (("check", "schema_failure_rate"), ("environment", "prod"), ("severity", "critical"),
+              ("waived", "false"))
+    failed = (("check", "cache_hit_rate"), ("environment", "prod"), ("severity", "warning"),
+              ("waived", "false"))
     assert found[("deployment_gate_check_passed", passed)] == 1
     assert found[("deployment_gate_check_passed", failed)] == 0
 
@@ -85,8 +87,18 @@ def test_one_failing_variant_marks_the_whole_check_failed() -> None:
               ("latency_p95", "warning", True)]
     found = samples(generate_latest(build_gate_registry("prod", "WARNING", checks)).decode())
     key = ("deployment_gate_check_passed",
-           (("check", "latency_p95"), ("environment", "prod"), ("severity", "warning")))
+           (("check", "latency_p95"), ("environment", "prod"), ("severity", "warning"),
+            ("waived", "false")))
     assert found[key] == 0
+
+
+def test_a_waived_check_carries_waived_true() -> None:
+    """The checks a waiver covered are pushed with waived="true", the others with "false"."""
+    registry = build_gate_registry("prod", "WARNING", CHECKS, waived={"cache_hit_rate"})
+    found = samples(generate_latest(registry).decode())
+    labels = {dict(k[1])["check"]: dict(k[1])["waived"] for k in found
+              if k[0] == "deployment_gate_check_passed"}
+    assert labels == {"cache_hit_rate": "true", "schema_failure_rate": "false"}
 
 
 def test_unknown_verdict_is_refused_with_the_valid_ones_named() -> None:
@@ -242,6 +254,25 @@ def test_gate_run_with_gate_pushgateway_makes_the_no_go_alert_pending(
     assert (failed["metric"]["severity"], failed["value"][1]) == ("critical", "0")
 
 
+def test_gate_run_pushes_a_waived_check_with_waived_true(
+    stack: tuple[Pushgateway, PrometheusServer], tmp_path: Path
+) -> None:
+    """A real run whose critical failure a waiver covers pushes WARNING and waived="true"."""
+    gateway, prometheus = stack
+    write_suite(tmp_path, warning_ok=True, critical_ok=False)
+    config = tmp_path / "waived.toml"
+    config.write_text(GATE_CONFIG.read_text() + '\n[[waivers]]\ncheck = "test_api_5xx_rate"\n'
+                      'reason = "INC-4711"\nowner = "alice@example.com"\nexpires = 2025-07-01\n')
+    result = run_gate(tmp_path, "--gate-config", str(config), "--gate-time",
+                      "2025-06-15T15:00:00Z", "--gate-pushgateway", gateway.url,
+                      "--gate-environment", "ci-waived")
+    assert result.returncode == 1, result.stdout + result.stderr
+    [pushed] = prometheus.wait_for(
+        'deployment_gate_check_passed{environment="ci-waived", check="api_5xx_rate"}')
+    assert (pushed["metric"]["waived"], pushed["value"][1]) == ("true", "0")
+    prometheus.wait_for('deployment_gate_status{environment="ci-waived"} == 1')
+
+
 def test_gate_run_keeps_its_verdict_when_the_push_fails(tmp_path: Path) -> None:
     """An unreachable Pushgateway is reported and the exit code stays the verdict's (WARNING)."""
     write_suite(tmp_path, warning_ok=False, critical_ok=True)
@@ -249,3 +280,15 @@ def test_gate_run_keeps_its_verdict_when_the_push_fails(tmp_path: Path) -> None:
     result = run_gate(tmp_path, "--gate-pushgateway", url, "--gate-environment", "ci-down")
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"not pushed to {url}" in result.stdout + result.stderr
+
+
+def test_dry_run_pushes_the_verdict_it_decided_and_exits_0(
+    stack: tuple[Pushgateway, PrometheusServer], tmp_path: Path
+) -> None:
+    """--gate-dry-run pushes NO-GO (0) as usual, so dashboards see it, and the run exits 0."""
+    gateway, prometheus = stack
+    write_suite(tmp_path, warning_ok=True, critical_ok=False)
+    result = run_gate(tmp_path, "--gate-pushgateway", gateway.url, "--gate-environment",
+                      "ci-dry", "--gate-dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
+    prometheus.wait_for('deployment_gate_status{environment="ci-dry"} == 0')

@@ -164,7 +164,7 @@ def test_prometheus_dns_sd_names_resolve_to_headless_services() -> None:
                 assert service["spec"]["clusterIP"] == "None", name
                 assert sd["port"] in [p["port"] for p in service["spec"]["ports"]], name
                 checked += 1
-    assert checked == 3
+    assert checked == 4
 
 
 # --- KEDA -----------------------------------------------------------------------------------
