@@ -23,7 +23,7 @@ from pytest_gate.decision import (
 from pytest_gate.options import GateOptions, dry_run_requested, report_path
 from pytest_gate.report import CheckRecord, ReportWriteError, build_report, iso_utc, write_report
 from pytest_gate.session import GateSession
-from pytest_gate.terminal import check_line, github_summary, traffic_light
+from pytest_gate.terminal import check_line, detail_lines, github_summary, traffic_light
 from pytest_gate.urls import redact
 from pytest_gate.waivers import Waived
 from pytest_gate.waivers import apply as waivers_apply
@@ -249,11 +249,16 @@ def show(reporter: pytest.TerminalReporter, config: pytest.Config, state: GateSe
     if state.decision is None:
         return
     checks = state.tracker.checks()
-    if config.get_verbosity() >= 0:
+    verbosity = config.get_verbosity()
+    if verbosity >= 0:
         reporter.write_sep("=", "deployment gate")
+        width = None if verbosity > 0 else config.get_terminal_writer().fullwidth - 1
         for record in checks:
-            text, colour = check_line(record)
+            text, colour = check_line(record, width)
             reporter.write_line(text, **({colour: True} if colour else {}))
+            if verbosity > 0:
+                for line in detail_lines(record):
+                    reporter.write_line(line)
     for message in state.messages:
         reporter.write_line(f"gate: {message}", red=True)
     text, colour = traffic_light(state.decision, checks)

@@ -22,6 +22,8 @@ CONFIG_NOT_FOUND = (
 )
 RECORD_WITH_XDIST = "--gate-record cannot be combined with xdist workers (-n); record without -n"
 CHECK_PREFIX = "test_"
+DEFAULT_REPORTCHARS = "fE"
+"""pytest's default ``-r``: replaced in gate mode by the gate section."""
 GATE_CHECKS_DIRNAME = "gate_checks"
 CONFIG_FILENAME = "gate.toml"
 
@@ -33,7 +35,11 @@ def enter_gate_mode(config: pytest.Config, state: GateSession) -> None:
         # pytest-timeout's thread method calls os._exit() and would lose the verdict and report.
         config.option.timeout_method = "signal"
     if getattr(config.option, "tbstyle", None) == "auto":
-        config.option.tbstyle = "line"
+        # The gate section says each check's outcome and cause in one line; pytest's failure
+        # section and short summary would repeat every message (--tb/-r given by hand still work).
+        config.option.tbstyle = "no"
+    if getattr(config.option, "reportchars", None) == DEFAULT_REPORTCHARS:
+        config.option.reportchars = ""
     options = state.options
     if options is None:
         return

@@ -21,6 +21,7 @@ import pytest
 from pytest_gate.canary import compare, sides
 from pytest_gate.exact import format_p
 from pytest_gate.query import Answer, Coverage, DataState, SeriesValue
+from pytest_gate.sources.base import query_suffix
 
 OBSERVATION_KEY = "gate.observation"
 NOT_APPLICABLE_KEY = "gate.not_applicable"
@@ -65,6 +66,8 @@ class Observation:
     deadline_exceeded: bool = False
     coverage: dict[str, Any] | None = None
     canary: dict[str, Any] | None = None
+    cause: str | None = None
+    """Why there is no value (no_data, error), without the query: the terminal's one line."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly dict (NaN is never stored: values are checked before).
@@ -257,7 +260,6 @@ class Observer:
     def _record_failed_data(
         self, answer: Answer, op: str, threshold: float, what: str, unit: str
     ) -> None:
-        deadline = "deadline" in answer.message
         self._record(
             Observation(
                 what=what,
@@ -276,12 +278,13 @@ class Observer:
                 samples=answer.samples,
                 passed=False,
                 state=answer.state.value,
-                deadline_exceeded=deadline,
+                deadline_exceeded=answer.deadline_exceeded,
+                cause=f"{what}: {answer.message.removesuffix(query_suffix(answer.query_text))}",
                 coverage=coverage_dict(answer.coverage),
             )
         )
         message = f"{what}: {answer.message}"
-        if answer.query_text:
+        if answer.query_text and answer.query_text not in answer.message:
             message += f" [query: {answer.query_text}]"
         if answer.state is DataState.ERROR:
             raise GateDataError(message)

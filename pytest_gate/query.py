@@ -266,6 +266,8 @@ class Answer:
     source: str = ""
     notes: tuple[str, ...] = field(default=())
     coverage: Coverage | None = None
+    deadline_exceeded: bool = False
+    """True when the gate's deadline passed before this answer came (reason ``deadline``)."""
 
     @property
     def samples(self) -> float | None:

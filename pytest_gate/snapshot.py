@@ -237,7 +237,13 @@ class MetricSnapshot:
 
     def _deadline_answer(self, query: Query, cause: str) -> Answer:
         self.deadline_exceeded = True
-        return self._failure(query, cause)
+        return failed(
+            self.source.text(query),
+            DataState.ERROR,
+            cause,
+            source=self.source.kind,
+            deadline_exceeded=True,
+        )
 
     def _failure(self, query: Query, cause: str) -> Answer:
         return failed(self.source.text(query), DataState.ERROR, cause, source=self.source.kind)

@@ -17,6 +17,7 @@ from pytest_gate.waivers import Waiver
 COLOURS = {verdict: facts.colour for verdict, facts in VERDICTS.items()}
 LABEL_WIDTH = 40
 WAIVED_CRITICAL = "waived critical"
+CUT = "..."
 LIGHTS = {verdict: facts.light for verdict, facts in VERDICTS.items()}
 REASON_TEXT = {
     "no_checks": "no gate checks ran (nothing collected, or everything deselected)",
@@ -60,12 +61,9 @@ def _worst_series(obs: Mapping[str, Any]) -> dict[str, Any] | None:
     return min(pool, key=lambda s: s["margin"] if isinstance(s.get("margin"), float) else 0.0)
 
 
-def check_line(record: CheckRecord) -> tuple[str, str | None]:
-    """One line for one check: outcome, severity, title, value op threshold, margin or message."""
+def check_detail(record: CheckRecord) -> str:
+    """What a check saw: ``10.23% > 0.50% (margin -9.73%)``, or the cause without a value."""
     obs = record.observation or {}
-    effect = record.effect
-    colour = COLOURS[effect] if effect else None
-    head = f"{record.outcome.value.upper():<14} {record.severity.value:<8} {record.title}"
     value, threshold, op, unit = (obs.get(k) for k in ("value", "threshold", "comparison", "unit"))
     canary = obs.get("canary")
     if isinstance(canary, dict) and canary.get("summary"):
@@ -84,10 +82,10 @@ def check_line(record: CheckRecord) -> tuple[str, str | None]:
         margin = obs.get("margin")
         if isinstance(margin, float | int):
             detail += f" (margin {format_value(float(margin), str(unit))})"
-        if record.outcome is Outcome.FAIL:
-            detail += f" - {record.message}"
     else:
-        detail = record.message
+        cause = obs.get("cause")
+        detail = str(cause) if cause else (record.not_applicable_reason or record.message)
+        detail = detail.splitlines()[0] if detail else ""
     coverage = obs.get("coverage")
     if isinstance(coverage, dict) and coverage.get("partial"):
         seen = str(coverage.get("summary") or "")
@@ -95,7 +93,43 @@ def check_line(record: CheckRecord) -> tuple[str, str | None]:
             detail += f" [{seen}]"
     if record.waiver is not None:
         detail += f" [{waiver_text(record.waiver)}]"
-    return (f"{head}: {detail}" if detail else head), colour
+    return detail
+
+
+def check_line(record: CheckRecord, width: int | None = None) -> tuple[str, str | None]:
+    """One line for one check: outcome, severity, title, value op limit and margin, or the cause.
+
+    ``width`` cuts the line to the terminal (``...`` marks the cut); ``None`` keeps it whole.
+    """
+    effect = record.effect
+    colour = COLOURS[effect] if effect else None
+    head = f"{record.outcome.value.upper():<14} {record.severity.value:<8} {check_label(record)}"
+    detail = check_detail(record)
+    text = f"{head}: {detail}" if detail else head
+    if width is not None and len(text) > width:
+        text = text[: max(width - len(CUT), 0)] + CUT
+    return text, colour
+
+
+def detail_lines(record: CheckRecord) -> list[str]:
+    """``-v``: the query, every series' value and the window coverage, indented under the line."""
+    obs = record.observation or {}
+    lines: list[str] = []
+    if obs.get("query"):
+        lines.append(f"    query: {obs['query']}")
+    unit = str(obs.get("unit") or "")
+    for series in obs.get("series") or []:
+        if not isinstance(series, dict) or not isinstance(series.get("value"), float | int):
+            continue
+        labels = series.get("labels") or {}
+        name = ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or "all series"
+        samples = series.get("samples")
+        behind = f" ({samples:g} samples)" if isinstance(samples, float | int) else ""
+        lines.append(f"    {name}: {format_value(float(series['value']), unit)}{behind}")
+    coverage = obs.get("coverage")
+    if isinstance(coverage, dict) and coverage.get("summary"):
+        lines.append(f"    coverage: {coverage['summary']}")
+    return lines
 
 
 def waiver_text(waiver: Waiver) -> str:
@@ -132,7 +166,7 @@ def traffic_light(decision: Decision, checks: Sequence[CheckRecord]) -> tuple[st
 def github_summary(
     decision: Decision, checks: Sequence[CheckRecord], evaluated_at: str, *, dry_run: bool = False
 ) -> str:
-    """A Markdown table for ``$GITHUB_STEP_SUMMARY`` (a dry run says it exits 0)."""
+    """A Markdown table for ``$GITHUB_STEP_SUMMARY``: the terminal's rows (a dry run exits 0)."""
     light = VERDICTS[decision.verdict].symbol
     said = f"{decision.verdict.value} (exit {decision.exit_code})"
     heading = f"dry run: would be {said}; exits 0" if dry_run else said
@@ -153,10 +187,11 @@ def github_summary(
             if isinstance(threshold, float | int)
             else ""
         )
-        message = (c.not_applicable_reason or c.message).replace("|", "\\|").replace("\n", " ")
-        if c.waiver is not None:
-            message += f" ({waiver_text(c.waiver)})".replace("|", "\\|")
+        waived = f"[{waiver_text(c.waiver)}]" if c.waiver is not None else ""
+        why = waived if shown else check_detail(c)  # the detail names the waiver itself
+        message = why.replace("|", "\\|").replace("\n", " ")
         lines.append(
-            f"| {c.title} | {c.severity.value} | {c.outcome.value} | {shown} | {limit} | {message} |"
+            f"| {check_label(c)} | {c.severity.value} | {c.outcome.value} | {shown} | {limit} "
+            f"| {message} |"
         )
     return "\n".join(lines) + "\n"

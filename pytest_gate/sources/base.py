@@ -3,7 +3,7 @@
 A source answers the semantic queries of :mod:`pytest_gate.query` at one instant within the gate's
 deadline. It never raises for a data problem: an unreachable server, a bad body or an empty result
 come back as an :class:`~pytest_gate.query.Answer` whose state is ``error`` or ``no_data`` and whose
-message names the query and the cause.
+message names the cause, then the query (:func:`query_suffix`).
 """
 
 from __future__ import annotations
@@ -47,15 +47,17 @@ def failed(
     source: str,
     window_seconds: int | None = None,
     notes: tuple[str, ...] = (),
+    deadline_exceeded: bool = False,
 ) -> Answer:
-    """An answer in a failed ``state`` whose message names the query and the cause."""
+    """An answer in a failed ``state`` whose message is the cause, then the query it concerns."""
     return Answer(
         query_text=query_text,
         state=state,
         window_seconds=window_seconds,
-        message=f"{cause} (query: {query_text})",
+        message=cause + query_suffix(query_text),
         source=source,
         notes=notes,
+        deadline_exceeded=deadline_exceeded,
     )
 
 
@@ -78,4 +80,9 @@ def succeeded(
     ).checked()
     if answer.state is DataState.OK:
         return answer
-    return answer.with_state(answer.state, f"{answer.message} (query: {query_text})")
+    return answer.with_state(answer.state, answer.message + query_suffix(query_text))
+
+
+def query_suffix(query_text: str) -> str:
+    """`` (query: <text>)``: how a failed answer's message names its query, once."""
+    return f" (query: {query_text})" if query_text else ""

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from pytest_gate.durations import duration
 from pytest_gate.query import Answer, Coverage, DataState, Labels, targets_text
+from pytest_gate.sources.base import query_suffix
 
 Points = tuple[tuple[float, float], ...]
 
@@ -60,4 +61,4 @@ def applied(answer: Answer, coverage: Coverage, source_name: str) -> Answer:
     if covered.state is not DataState.OK or not coverage.sparse:
         return covered
     cause = sparse_cause(coverage, source_name)
-    return covered.with_state(DataState.NO_DATA, f"{cause} (query: {answer.query_text})")
+    return covered.with_state(DataState.NO_DATA, cause + query_suffix(answer.query_text))

@@ -136,6 +136,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
     """A strict-JSON object holding every field of ``answer`` exactly."""
     return {
         "coverage": coverage_json(answer.coverage),
+        "deadline_exceeded": answer.deadline_exceeded,
         "query_text": answer.query_text,
         "state": answer.state.value,
         "window_seconds": answer.window_seconds,
@@ -175,6 +176,7 @@ def answer_from_json(data: Any) -> Answer:
         source=str(data["source"]),
         notes=tuple(str(n) for n in data["notes"]),
         coverage=coverage_from_json(data.get("coverage")),
+        deadline_exceeded=bool(data.get("deadline_exceeded", False)),
     )
 
 
