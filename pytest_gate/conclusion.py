@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -252,7 +253,9 @@ def show(reporter: pytest.TerminalReporter, config: pytest.Config, state: GateSe
     verbosity = config.get_verbosity()
     if verbosity >= 0:
         reporter.write_sep("=", "deployment gate")
-        width = None if verbosity > 0 else config.get_terminal_writer().fullwidth - 1
+        # Cut to a terminal's width; a CI log or a pipe keeps whole lines (nothing wraps there).
+        writer = config.get_terminal_writer()
+        width = writer.fullwidth - 1 if verbosity <= 0 and sys.stdout.isatty() else None
         for record in checks:
             text, colour = check_line(record, width)
             reporter.write_line(text, **({colour: True} if colour else {}))

