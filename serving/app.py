@@ -14,13 +14,15 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from serving.admin import admin_router
 from serving.config import Settings
-from serving.errors import ApiError, error_responses
+from serving.errors import ApiError, error_responses, validation_details
+from serving.json_route import StrictJsonRoute
 from serving.metrics import render
 from serving.middleware import RequestMetrics
 from serving.models import ModelLoader, ModelRegistry
@@ -87,15 +89,20 @@ def _install_error_handlers(app: FastAPI) -> None:
             500, "internal", f"internal error ({type(error).__name__}); see the server log"
         ).response()
 
+    async def invalid_request(request: Request, error: Exception) -> Response:
+        assert isinstance(error, RequestValidationError)
+        return JSONResponse({"detail": validation_details(error.errors())}, status_code=422)
+
     for kind in (ApiError, QueueFull, NoModelAvailable, BriefFailed, Exception):
         app.add_exception_handler(kind, api_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
 
 
 State = Annotated[ServingState, Depends(serving_state)]
 
 
 def _public_router() -> APIRouter:
-    router = APIRouter()
+    router = APIRouter(route_class=StrictJsonRoute)
 
     @router.post(
         "/v1/brief",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 Clock = Callable[[], float]
+MIN_TTL_SECONDS = 1.0
 MAX_TTL_SECONDS = 86400.0
 
 
@@ -88,8 +89,11 @@ class BriefCache:
 
     def set_ttl(self, mode: str, ttl_seconds: float) -> None:
         """Change a mode's TTL for entries stored from now on."""
-        if not 0 < ttl_seconds <= MAX_TTL_SECONDS:
-            raise ValueError(f"ttl_seconds must be in (0, {MAX_TTL_SECONDS:.0f}]")
+        if isinstance(ttl_seconds, bool) or not MIN_TTL_SECONDS <= ttl_seconds <= MAX_TTL_SECONDS:
+            raise ValueError(
+                f"ttl_seconds must be in [{MIN_TTL_SECONDS:g}, {MAX_TTL_SECONDS:g}], "
+                f"got {ttl_seconds!r}"
+            )
         self._ttl[mode] = ttl_seconds
 
     def stats(self) -> dict[str, dict[str, Any]]:

@@ -66,9 +66,11 @@ class LiveServer:
         self._thread.join(timeout=START_TIMEOUT_SECONDS)
         self.client.close()
 
-    def admin(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """An admin request with the right bearer token."""
-        headers = {"Authorization": f"Bearer {TOKEN}"}
+    def admin(
+        self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """An admin request with the right bearer token (and any other ``headers``)."""
+        headers = {**(headers or {}), "Authorization": f"Bearer {TOKEN}"}
         return self.client.request(method, path, headers=headers, **kwargs)
 
     def brief(self, text: str, mode: str | None = None) -> httpx.Response:

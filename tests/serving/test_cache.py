@@ -104,8 +104,8 @@ def test_new_ttl_applies_to_new_entries(cache: BriefCache, clock: Clock) -> None
     assert cache.config()["ttl_seconds"]["fast"] == 10
 
 
-@pytest.mark.parametrize("ttl", [0, -1, 86401])
+@pytest.mark.parametrize("ttl", [0, -1, 0.5, 5e-324, 86401, float("nan"), float("inf"), True])
 def test_ttl_out_of_range_is_refused(cache: BriefCache, ttl: float) -> None:
-    """TTLs must be positive and at most a day."""
+    """TTLs are 1 s to a day: not sub-second, not NaN or infinite, not a boolean."""
     with pytest.raises(ValueError, match="ttl_seconds must be in"):
         cache.set_ttl("fast", ttl)
