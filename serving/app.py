@@ -27,6 +27,7 @@ from serving.metrics import render
 from serving.middleware import RequestMetrics
 from serving.models import ModelLoader, ModelRegistry
 from serving.pool import QueueFull
+from serving.request_body import BoundedBody
 from serving.schemas import BriefRequest, BriefResponse, HealthResponse
 from serving.service import BriefFailed, NoModelAvailable
 from serving.state import ServingState, build_state, serving_state
@@ -60,6 +61,7 @@ def create_app(
     routers = (_public_router(), admin_router())
     for router in routers:
         app.include_router(router)
+    app.add_middleware(BoundedBody, timeout_seconds=settings.body_timeout_seconds)
     app.add_middleware(RequestMetrics, metrics=state.metrics)
     _install_error_handlers(app)
     state.metrics.init_routes(

@@ -1,14 +1,10 @@
-"""ASGI middleware: ``http_requests_total`` per route template, and a request-body size cap."""
+"""ASGI middleware: ``http_requests_total`` per route template and status."""
 
 from __future__ import annotations
-
-import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from serving.metrics import ServingMetrics
-
-MAX_BODY_BYTES = 64 * 1024
 
 
 class RequestMetrics:
@@ -32,39 +28,7 @@ class RequestMetrics:
             await send(message)
 
         try:
-            if _body_too_large(scope):
-                status = 413
-                await _reject_large_body(send)
-            else:
-                await self._app(scope, receive, remember_status)
+            await self._app(scope, receive, remember_status)
         finally:
             route = scope.get("route")
             self._metrics.count_request(scope["method"], getattr(route, "path", None), status)
-
-
-def _body_too_large(scope: Scope) -> bool:
-    for name, value in scope.get("headers", []):
-        if name == b"content-length":
-            return value.isdigit() and int(value) > MAX_BODY_BYTES
-    return False
-
-
-async def _reject_large_body(send: Send) -> None:
-    body = json.dumps(
-        {
-            "error": "body_too_large",
-            "detail": f"request body over {MAX_BODY_BYTES} bytes; a brief text is at most "
-            "2000 characters",
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
