@@ -58,6 +58,7 @@ class Settings:
     downshift_recovery_seconds: float = 300.0
     shutdown_grace_seconds: float = 30.0
     body_timeout_seconds: float = 10.0
+    unload_drain_seconds: float = 60.0
     torch_threads: int | None = None
     fault_slow_seconds: Mapping[str, float] = field(default_factory=dict)
     fault_unguided: frozenset[str] = frozenset()
@@ -77,6 +78,8 @@ class Settings:
             raise SettingsError(f"queue_max={self.queue_max} must be 0 or more")
         for name in ("body_timeout_seconds",):
             _check_seconds(name, getattr(self, name), least=0.0, inclusive=False)
+        for name in ("unload_drain_seconds",):
+            _check_seconds(name, getattr(self, name), least=0.0)
         if not 0.0 <= self.min_headroom_ratio < 1.0:
             raise SettingsError(f"min_headroom_ratio={self.min_headroom_ratio} must be in [0, 1)")
         if self.device not in ("auto", "cpu", "cuda"):
@@ -189,6 +192,7 @@ ENV_VARS: Mapping[str, tuple[str, Any]] = {
     "SERVING_TORCH_THREADS": ("torch_threads", _int),
     "SERVING_SHUTDOWN_GRACE_SECONDS": ("shutdown_grace_seconds", _float),
     "SERVING_BODY_TIMEOUT_SECONDS": ("body_timeout_seconds", _float),
+    "SERVING_UNLOAD_DRAIN_SECONDS": ("unload_drain_seconds", _float),
     "SERVING_FAULT_SLOW_MODE": ("fault_slow_seconds", _mode_seconds),
     "SERVING_FAULT_UNGUIDED": ("fault_unguided", _targets),
 }
