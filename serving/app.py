@@ -30,6 +30,7 @@ from serving.pool import QueueFull
 from serving.request_body import BoundedBody
 from serving.schemas import BriefRequest, BriefResponse, HealthResponse
 from serving.service import BriefFailed, NoModelAvailable
+from serving.shutdown import CancelledAtShutdown
 from serving.state import ServingState, build_state, serving_state
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ def create_app(
     for router in routers:
         app.include_router(router)
     app.add_middleware(BoundedBody, timeout_seconds=settings.body_timeout_seconds)
+    app.add_middleware(CancelledAtShutdown, retry_after_seconds=settings.retry_after_seconds)
     app.add_middleware(RequestMetrics, metrics=state.metrics)
     _install_error_handlers(app)
     state.metrics.init_routes(
