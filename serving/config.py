@@ -193,6 +193,7 @@ ENV_VARS: Mapping[str, tuple[str, Any]] = {
     "SERVING_MIN_HEADROOM_RATIO": ("min_headroom_ratio", _float),
     "SERVING_CACHE_MAX_ENTRIES": ("cache_max_entries", _int),
     "SERVING_TORCH_THREADS": ("torch_threads", _int),
+    "SERVING_RETRY_AFTER_SECONDS": ("retry_after_seconds", _int),
     "SERVING_SHUTDOWN_GRACE_SECONDS": ("shutdown_grace_seconds", _float),
     "SERVING_HEADER_TIMEOUT_SECONDS": ("header_timeout_seconds", _float),
     "SERVING_BODY_TIMEOUT_SECONDS": ("body_timeout_seconds", _float),

@@ -47,9 +47,38 @@ class ApiError(HTTPException):
         return JSONResponse(body, status_code=self.status, headers=self.headers)
 
 
+RETRY_AFTER_HEADER = {
+    "Retry-After": {
+        "description": "Seconds to wait before retrying (SERVING_RETRY_AFTER_SECONDS).",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
+ERROR_DESCRIPTIONS = {
+    401: "No bearer token.",
+    403: "Wrong token, or admin disabled (no SERVING_ADMIN_TOKEN).",
+    404: "Unknown model.",
+    408: "The body was not complete SERVING_BODY_TIMEOUT_SECONDS after the head.",
+    409: "Load refused: VRAM admission or a checksum pin.",
+    413: "The body is over 64 KiB (chunked or not).",
+    500: "The model failed to load.",
+    502: "The brief was invalid even after the repair model.",
+    503: "Retry later: no loaded model, queue full, or shutting down.",
+}
+
+
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` entries documenting ``ErrorResponse`` for ``statuses``."""
-    return {status: {"model": ErrorResponse} for status in statuses}
+    """OpenAPI ``responses`` entries documenting ``ErrorResponse`` for ``statuses``.
+
+    A 503 always carries ``Retry-After``, and the documentation says so (schemathesis checks it).
+    """
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        entry: dict[str, Any] = {"model": ErrorResponse, "description": ERROR_DESCRIPTIONS[status]}
+        if status == 503:
+            entry["headers"] = RETRY_AFTER_HEADER
+        responses[status] = entry
+    return responses
 
 
 def safe_text(value: object, max_chars: int = MAX_ECHO_CHARS) -> str:

@@ -1,7 +1,8 @@
 """FastAPI routes whose JSON bodies are parsed by :mod:`serving.strict_json`.
 
 FastAPI reads a body with ``await request.json()``; a route class that hands the endpoint a
-:class:`StrictJsonRequest` is FastAPI's documented way to change that parser.
+:class:`StrictJsonRequest` is FastAPI's documented way to change that parser. A route that takes a
+body also documents the 408 and 413 the body bounds (:mod:`serving.request_body`) answer.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from serving import strict_json
+from serving.errors import error_responses
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -30,6 +32,11 @@ class StrictJsonRequest(Request):
 
 class StrictJsonRoute(APIRoute):
     """An ``APIRoute`` whose endpoint sees a :class:`StrictJsonRequest`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.body_field is not None:
+            self.responses = {**error_responses(408, 413), **self.responses}
 
     def get_route_handler(self) -> Handler:
         """FastAPI's handler, called with the strict request."""
