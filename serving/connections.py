@@ -44,17 +44,46 @@ def _refusal(retry_after_seconds: int) -> bytes:
     return head.encode() + _REFUSED_BODY
 
 
+class WaitingConnections:
+    """One server's connections waiting for a request head, longest-waiting first.
+
+    Kept in insertion order so finding the one to evict is O(1), not a scan of every connection
+    (with 2,000 connections arriving at once the scan made each accept cost ~0.2 ms).
+    """
+
+    def __init__(self) -> None:
+        self._order: dict[GuardedH11Protocol, None] = {}
+
+    def add(self, connection: GuardedH11Protocol) -> None:
+        """``connection`` starts waiting now (it moves to the back)."""
+        self._order.pop(connection, None)
+        self._order[connection] = None
+
+    def discard(self, connection: GuardedH11Protocol) -> None:
+        """``connection`` no longer waits."""
+        self._order.pop(connection, None)
+
+    def pop_oldest(self) -> GuardedH11Protocol | None:
+        """The connection waiting longest (removed from the line), or None when none waits."""
+        while self._order:
+            connection = next(iter(self._order))
+            del self._order[connection]
+            if connection.waiting_for_head:
+                return connection
+        return None
+
+
 class GuardedH11Protocol(H11Protocol):
     """The h11 protocol, capped and timed; build a configured subclass with :func:`guarded`."""
 
-    max_connections: ClassVar[int] = 512
-    header_timeout_seconds: ClassVar[float] = 10.0
-    retry_after_seconds: ClassVar[int] = 1
+    max_connections: ClassVar[int]
+    header_timeout_seconds: ClassVar[float]
+    retry_after_seconds: ClassVar[int]
+    waiting: ClassVar[WaitingConnections]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._head_timer: asyncio.TimerHandle | None = None
-        self._waiting_since = 0.0
 
     @property
     def waiting_for_head(self) -> bool:
@@ -97,10 +126,11 @@ class GuardedH11Protocol(H11Protocol):
 
     def _await_head(self) -> None:
         self._stop_head_timer()
-        self._waiting_since = self.loop.time()
+        self.waiting.add(self)
         self._head_timer = self.loop.call_later(self.header_timeout_seconds, self._head_overdue)
 
     def _stop_head_timer(self) -> None:
+        self.waiting.discard(self)
         if self._head_timer is not None:
             self._head_timer.cancel()
             self._head_timer = None
@@ -118,14 +148,9 @@ class GuardedH11Protocol(H11Protocol):
 
     def _evict_one(self) -> bool:
         """Close the connection that has waited longest for a head; False when none waits."""
-        waiting = [
-            connection
-            for connection in self.connections
-            if isinstance(connection, GuardedH11Protocol) and connection.waiting_for_head
-        ]
-        if not waiting:
+        oldest = self.waiting.pop_oldest()
+        if oldest is None:
             return False
-        oldest = min(waiting, key=lambda connection: connection._waiting_since)
         oldest._close(answer=bool(oldest.conn.trailing_data[0]))
         return True
 
@@ -136,11 +161,13 @@ def guarded(
     """A :class:`GuardedH11Protocol` subclass with these limits, for ``uvicorn.Config(http=...)``.
 
     uvicorn builds one protocol object per connection from the class it is given, so the limits
-    travel as class attributes of a subclass made for one server (never module state).
+    and the server's line of waiting connections travel as class attributes of a subclass made
+    for one server (never module state): call this once per server.
     """
     limits = {
         "max_connections": max_connections,
         "header_timeout_seconds": header_timeout_seconds,
         "retry_after_seconds": retry_after_seconds,
+        "waiting": WaitingConnections(),
     }
     return type("ConfiguredH11Protocol", (GuardedH11Protocol,), limits)

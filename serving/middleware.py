@@ -8,7 +8,11 @@ from serving.metrics import ServingMetrics
 
 
 class RequestMetrics:
-    """Counts every HTTP request by method, route template (bounded) and status code."""
+    """Counts every HTTP request by method, route template (bounded) and status code.
+
+    The count is taken as the response starts, before any byte of it is sent, so a client that
+    has its answer and then scrapes ``/metrics`` always finds its request counted.
+    """
 
     def __init__(self, app: ASGIApp, metrics: ServingMetrics) -> None:
         self._app = app
@@ -19,16 +23,21 @@ class RequestMetrics:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
-        status = 500  # an exception before the response started is a server error
+        counted = False
 
-        async def remember_status(message: Message) -> None:
-            nonlocal status
+        def count(status: int) -> None:
+            nonlocal counted
+            counted = True
+            route = scope.get("route")
+            self._metrics.count_request(scope["method"], getattr(route, "path", None), status)
+
+        async def count_then_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                status = int(message["status"])
+                count(int(message["status"]))
             await send(message)
 
         try:
-            await self._app(scope, receive, remember_status)
+            await self._app(scope, receive, count_then_send)
         finally:
-            route = scope.get("route")
-            self._metrics.count_request(scope["method"], getattr(route, "path", None), status)
+            if not counted:
+                count(500)  # an exception before the response started is a server error
