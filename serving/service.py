@@ -97,19 +97,20 @@ class BriefService:
         spec = lease.spec
         key = CacheKey(normalise_text(text), requested, spec.name, spec.revision_label)
         hit = self._cache.get(key)
-        flight = self._flights.joinable(key) if hit is None else None
-        if hit is not None or flight is not None:
+        if hit is not None:
             lease.release()
             self._metrics.cache_hits.labels(mode=requested, cache_type=CACHE_TYPE).inc()
-        if hit is not None:
             return self._success(start, requested, spec, hit, cached=True)
-        cached = flight is not None
-        if flight is None:
+        flight = self._flights.joinable(key)
+        joined = flight is not None
+        if flight is not None:
+            lease.release()
+            self._cache.record_hit(requested)
+            self._metrics.cache_hits.labels(mode=requested, cache_type=CACHE_TYPE).inc()
+        else:
             flight = self._fly(key, requested, lease, text)
             self._cache.record_miss(requested)
             self._metrics.cache_misses.labels(mode=requested, cache_type=CACHE_TYPE).inc()
-        else:
-            self._cache.record_hit(requested)
         try:
             generated = await asyncio.shield(flight)
         except BriefFailed:
@@ -118,7 +119,7 @@ class BriefService:
         if generated.brief is None:
             self._metrics.briefs.labels(mode=requested, status="failure").inc()
             raise BriefFailed(generated.reason)
-        return self._success(start, requested, spec, generated, cached=cached)
+        return self._success(start, requested, spec, generated, cached=joined)
 
     def _route(self, requested: str) -> Lease:
         """A lease on the model that serves ``requested`` now (downshifted when need be)."""
