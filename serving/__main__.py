@@ -31,7 +31,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Load settings and registry, then serve until SIGINT/SIGTERM (graceful shutdown)."""
+    """Load settings and registry, then serve until SIGINT/SIGTERM; 0 after a clean shutdown."""
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -41,24 +41,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, RegistryError) as error:
         sys.stderr.write(f"serving: {error}\n")
         return 2
-    import uvicorn
-
     from serving.app import create_app
     from serving.loader import TransformersLoader
+    from serving.server import serve
 
     if settings.torch_threads is not None:
         import torch
 
         torch.set_num_threads(settings.torch_threads)
     app = create_app(settings, registry, TransformersLoader(settings.max_prompt_tokens))
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
-    )
-    return 0
+    return serve(app, settings, args.host, args.port, args.log_level)
 
 
 if __name__ == "__main__":

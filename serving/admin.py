@@ -1,6 +1,8 @@
 """Admin endpoints behind a bearer token (``SERVING_ADMIN_TOKEN``), compared in constant time.
 
 With no token configured every admin endpoint answers 403 and says how to enable them: never open.
+The token is checked by :class:`AdminRoute` before FastAPI reads the body, so a caller without the
+token learns nothing about the body's validity (malformed JSON without a token is 401, not 422).
 """
 
 from __future__ import annotations
@@ -8,12 +10,14 @@ from __future__ import annotations
 import hmac
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.responses import Response
 
 from serving.admission import AdmissionRefused
 from serving.errors import ApiError, error_responses
 from serving.integrity import IntegrityError, LoadError
+from serving.json_route import Handler, StrictJsonRoute
 from serving.schemas import (
     CacheCleared,
     CacheConfig,
@@ -39,18 +43,39 @@ WRONG_TOKEN = "wrong admin token; use the value of SERVING_ADMIN_TOKEN"
 _bearer = HTTPBearer(auto_error=False, description="The value of SERVING_ADMIN_TOKEN.")
 
 
-def require_admin(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    state: Annotated[ServingState, Depends(serving_state)],
-) -> ServingState:
-    """Dependency: allow the request only with the configured admin token."""
-    expected = state.settings.admin_token
+def check_admin(request: Request) -> None:
+    """Raise the 401/403 :class:`ApiError` unless ``request`` carries the configured admin token."""
+    expected = request.app.state.serving.settings.admin_token
     if not expected:
         raise ApiError(403, "admin_disabled", ADMIN_DISABLED)
-    if credentials is None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
         raise ApiError(401, "unauthorized", MISSING_TOKEN, {"WWW-Authenticate": "Bearer"})
-    if not hmac.compare_digest(credentials.credentials.encode(), expected.encode()):
+    if not hmac.compare_digest(token.encode(), expected.encode()):
         raise ApiError(403, "forbidden", WRONG_TOKEN)
+
+
+class AdminRoute(StrictJsonRoute):
+    """A strict-JSON route that checks the admin token before anything reads the body."""
+
+    def get_route_handler(self) -> Handler:
+        """FastAPI's handler, behind :func:`check_admin`."""
+        handler = super().get_route_handler()
+
+        async def admin_handler(request: Request) -> Response:
+            check_admin(request)
+            return await handler(request)
+
+        return admin_handler
+
+
+async def require_admin(
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    state: Annotated[ServingState, Depends(serving_state)],
+) -> ServingState:
+    """Dependency: the state, after the admin token check (``_bearer`` documents the scheme)."""
+    check_admin(request)
     return state
 
 
@@ -68,7 +93,12 @@ def _known_model(state: ServingState, name: str) -> str:
 
 def admin_router() -> APIRouter:
     """The ``/admin`` routes."""
-    router = APIRouter(prefix="/admin", tags=["admin"], responses=error_responses(401, 403))
+    router = APIRouter(
+        prefix="/admin",
+        tags=["admin"],
+        responses=error_responses(401, 403),
+        route_class=AdminRoute,
+    )
 
     @router.post("/model/unload", response_model=ModelStatus, responses=error_responses(404))
     async def unload_model(body: ModelRequest, state: Admin) -> Any:

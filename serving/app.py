@@ -14,19 +14,23 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from serving.admin import admin_router
 from serving.config import Settings
-from serving.errors import ApiError, error_responses
+from serving.errors import ApiError, error_responses, validation_details
+from serving.json_route import StrictJsonRoute
 from serving.metrics import render
 from serving.middleware import RequestMetrics
 from serving.models import ModelLoader, ModelRegistry
 from serving.pool import QueueFull
+from serving.request_body import BoundedBody
 from serving.schemas import BriefRequest, BriefResponse, HealthResponse
 from serving.service import BriefFailed, NoModelAvailable
+from serving.shutdown import CancelledAtShutdown
 from serving.state import ServingState, build_state, serving_state
 
 logger = logging.getLogger(__name__)
@@ -58,6 +62,8 @@ def create_app(
     routers = (_public_router(), admin_router())
     for router in routers:
         app.include_router(router)
+    app.add_middleware(BoundedBody, timeout_seconds=settings.body_timeout_seconds)
+    app.add_middleware(CancelledAtShutdown, retry_after_seconds=settings.retry_after_seconds)
     app.add_middleware(RequestMetrics, metrics=state.metrics)
     _install_error_handlers(app)
     state.metrics.init_routes(
@@ -87,15 +93,20 @@ def _install_error_handlers(app: FastAPI) -> None:
             500, "internal", f"internal error ({type(error).__name__}); see the server log"
         ).response()
 
+    async def invalid_request(request: Request, error: Exception) -> Response:
+        assert isinstance(error, RequestValidationError)
+        return JSONResponse({"detail": validation_details(error.errors())}, status_code=422)
+
     for kind in (ApiError, QueueFull, NoModelAvailable, BriefFailed, Exception):
         app.add_exception_handler(kind, api_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
 
 
 State = Annotated[ServingState, Depends(serving_state)]
 
 
 def _public_router() -> APIRouter:
-    router = APIRouter()
+    router = APIRouter(route_class=StrictJsonRoute)
 
     @router.post(
         "/v1/brief",

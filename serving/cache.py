@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 Clock = Callable[[], float]
+MIN_TTL_SECONDS = 1.0
 MAX_TTL_SECONDS = 86400.0
 
 
@@ -54,7 +55,11 @@ class BriefCache:
         self._stats = {mode: _ModeStats() for mode in self._ttl}
 
     def get(self, key: CacheKey) -> Any | None:
-        """Return the cached value for ``key``, or None (a miss, or an expired entry)."""
+        """Return the cached value for ``key`` (a hit), or None; a miss is counted apart.
+
+        The caller counts a miss with :meth:`record_miss` once a generation really starts, so a
+        lookup that ends in a refusal (queue full) is neither a hit nor a miss.
+        """
         entries, stats = self._entries[key.mode], self._stats[key.mode]
         found = entries.get(key)
         if found is not None:
@@ -65,8 +70,15 @@ class BriefCache:
                 return value
             del entries[key]
             stats.expired += 1
-        stats.misses += 1
         return None
+
+    def record_miss(self, mode: str) -> None:
+        """Count a miss: a generation started for a ``mode`` request."""
+        self._stats[mode].misses += 1
+
+    def record_hit(self, mode: str) -> None:
+        """Count a hit that did not come from :meth:`get` (a request that joined a generation)."""
+        self._stats[mode].hits += 1
 
     def put(self, key: CacheKey, value: Any) -> None:
         """Store ``value`` for the mode's TTL, evicting the least recently used when full."""
@@ -88,8 +100,11 @@ class BriefCache:
 
     def set_ttl(self, mode: str, ttl_seconds: float) -> None:
         """Change a mode's TTL for entries stored from now on."""
-        if not 0 < ttl_seconds <= MAX_TTL_SECONDS:
-            raise ValueError(f"ttl_seconds must be in (0, {MAX_TTL_SECONDS:.0f}]")
+        if isinstance(ttl_seconds, bool) or not MIN_TTL_SECONDS <= ttl_seconds <= MAX_TTL_SECONDS:
+            raise ValueError(
+                f"ttl_seconds must be in [{MIN_TTL_SECONDS:g}, {MAX_TTL_SECONDS:g}], "
+                f"got {ttl_seconds!r}"
+            )
         self._ttl[mode] = ttl_seconds
 
     def stats(self) -> dict[str, dict[str, Any]]:

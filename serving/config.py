@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,10 @@ class Settings:
     downshift_cooldown_seconds: float = 60.0
     downshift_recovery_seconds: float = 300.0
     shutdown_grace_seconds: float = 30.0
+    header_timeout_seconds: float = 10.0
+    body_timeout_seconds: float = 10.0
+    max_connections: int = 512
+    unload_drain_seconds: float = 60.0
     torch_threads: int | None = None
     fault_slow_seconds: Mapping[str, float] = field(default_factory=dict)
     fault_unguided: frozenset[str] = frozenset()
@@ -70,11 +75,16 @@ class Settings:
             "max_new_tokens",
             "cache_max_entries",
             "breaker_consecutive",
+            "max_connections",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name}={getattr(self, name)} must be at least 1")
         if self.queue_max < 0:
             raise SettingsError(f"queue_max={self.queue_max} must be 0 or more")
+        for name in ("header_timeout_seconds", "body_timeout_seconds"):
+            _check_seconds(name, getattr(self, name), least=0.0, inclusive=False)
+        for name in ("shutdown_grace_seconds", "unload_drain_seconds"):
+            _check_seconds(name, getattr(self, name), least=0.0)
         if not 0.0 <= self.min_headroom_ratio < 1.0:
             raise SettingsError(f"min_headroom_ratio={self.min_headroom_ratio} must be in [0, 1)")
         if self.device not in ("auto", "cpu", "cuda"):
@@ -121,6 +131,13 @@ class Settings:
 def _check_mode(name: str, mode: str) -> None:
     if mode not in MODES:
         raise SettingsError(f"{name}: unknown mode {mode!r}; use one of {', '.join(MODES)}")
+
+
+def _check_seconds(name: str, seconds: float, least: float, inclusive: bool = True) -> None:
+    above = seconds >= least if inclusive else seconds > least
+    if not (math.isfinite(seconds) and above):
+        bound = f"at least {least:g}" if inclusive else f"above {least:g}"
+        raise SettingsError(f"{name}={seconds} must be a finite number of seconds {bound}")
 
 
 def _int(var: str, raw: str) -> int:
@@ -178,7 +195,12 @@ ENV_VARS: Mapping[str, tuple[str, Any]] = {
     "SERVING_MIN_HEADROOM_RATIO": ("min_headroom_ratio", _float),
     "SERVING_CACHE_MAX_ENTRIES": ("cache_max_entries", _int),
     "SERVING_TORCH_THREADS": ("torch_threads", _int),
+    "SERVING_RETRY_AFTER_SECONDS": ("retry_after_seconds", _int),
     "SERVING_SHUTDOWN_GRACE_SECONDS": ("shutdown_grace_seconds", _float),
+    "SERVING_HEADER_TIMEOUT_SECONDS": ("header_timeout_seconds", _float),
+    "SERVING_BODY_TIMEOUT_SECONDS": ("body_timeout_seconds", _float),
+    "SERVING_MAX_CONNECTIONS": ("max_connections", _int),
+    "SERVING_UNLOAD_DRAIN_SECONDS": ("unload_drain_seconds", _float),
     "SERVING_FAULT_SLOW_MODE": ("fault_slow_seconds", _mode_seconds),
     "SERVING_FAULT_UNGUIDED": ("fault_unguided", _targets),
 }

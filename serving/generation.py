@@ -11,6 +11,7 @@ import xgrammar as xgr
 from xgrammar.contrib.hf import LogitsProcessor
 
 from serving.brief import generation_schema
+from serving.models import ModelReleased
 
 
 def compile_brief_grammar(tokenizer: Any, vocab_size: int) -> xgr.CompiledGrammar:
@@ -62,7 +63,7 @@ class TransformersModel:
         """Greedy-decode a completion of ``messages``; ``guided`` applies the brief grammar."""
         model = self._model
         if model is None:
-            raise RuntimeError("the model was unloaded")
+            raise ModelReleased("the model was unloaded")
         prompt, templated = render_prompt(self._tokenizer, [self._clip(m) for m in messages])
         encoded = self._tokenizer(prompt, return_tensors="pt", add_special_tokens=not templated)
         input_ids = encoded["input_ids"][:, : max(1, self._max_positions - max_new_tokens)]

@@ -12,6 +12,7 @@ from typing import Any
 
 from serving.admission import AdmissionController, AdmissionRefused, Placement
 from serving.integrity import LoadError
+from serving.lease import Lease, ModelUsers
 from serving.metrics import ServingMetrics
 from serving.models import LoadedModel, ModelLoader, ModelRegistry, ModelSpec
 
@@ -32,6 +33,7 @@ class _Slot:
     model: LoadedModel | None = None
     placement: Placement | None = None
     vram_bytes: int = 0
+    users: ModelUsers | None = None
 
 
 class ModelManager:
@@ -43,8 +45,10 @@ class ModelManager:
         loader: ModelLoader,
         admission: AdmissionController,
         metrics: ServingMetrics,
+        drain_seconds: float = 60.0,
     ) -> None:
         self.registry = registry
+        self._drain_seconds = drain_seconds
         self._loader = loader
         self._admission = admission
         self._metrics = metrics
@@ -73,22 +77,48 @@ class ModelManager:
                 raise LoadError(f"{name}: unexpected load failure: {error}") from error
             self._admission.record_load(spec, placement, model.footprint_bytes)
             vram = model.footprint_bytes if placement.gpu is not None else 0
-            self._set(name, status=LOADED, model=model, placement=placement, vram_bytes=vram)
+            self._set(
+                name,
+                status=LOADED,
+                model=model,
+                placement=placement,
+                vram_bytes=vram,
+                users=ModelUsers(),
+            )
             self._metrics.set_loaded(name, placement.gpu_label, vram)
             logger.info("loaded %s on %s", name, placement.device)
             return self.describe(name)
 
     def unload(self, name: str, reason: str = "unloaded by an operator") -> dict[str, Any]:
-        """Unload ``name`` (no-op when not loaded) and free its memory."""
+        """Unload ``name`` (no-op when not loaded) once its accepted requests are done.
+
+        The model stops taking new requests at once (they downshift); the weights are freed when
+        every lease is back, or after ``drain_seconds`` (a request that then finds them gone is
+        answered 503 with Retry-After, never failed).
+        """
         self.registry.get(name)
         with self._load_lock:
-            slot = self._slots[name]
-            model, placement = slot.model, slot.placement
+            with self._state_lock:
+                slot = self._slots[name]
+                model, placement, users = slot.model, slot.placement, slot.users
             self._set(
-                name, status=UNLOADED, reason=reason, model=None, placement=None, vram_bytes=0
+                name,
+                status=UNLOADED,
+                reason=reason,
+                model=None,
+                placement=None,
+                vram_bytes=0,
+                users=None,
             )
             if model is not None:
                 self._metrics.set_unloaded(name, placement.gpu_label if placement else None)
+                if users is not None and not users.drain(self._drain_seconds):
+                    logger.warning(
+                        "unloading %s with %d requests still using it after %g s",
+                        name,
+                        users.count,
+                        self._drain_seconds,
+                    )
                 self._admission.record_unload(name)
                 model.release()
                 logger.info("unloaded %s", name)
@@ -113,15 +143,18 @@ class ModelManager:
             for key, value in changes.items():
                 setattr(slot, key, value)
 
-    def model_for_mode(self, mode: str) -> tuple[ModelSpec, LoadedModel] | None:
-        """The loaded model serving ``mode``, or None when it is not loaded."""
-        return self.model(self.registry.for_mode(mode).name)
+    def lease_for_mode(self, mode: str) -> Lease | None:
+        """A lease on the loaded model serving ``mode``, or None when it is not loaded."""
+        return self.lease(self.registry.for_mode(mode).name)
 
-    def model(self, name: str) -> tuple[ModelSpec, LoadedModel] | None:
-        """The loaded model called ``name``, or None when it is not loaded."""
+    def lease(self, name: str) -> Lease | None:
+        """A lease on the loaded model called ``name``, or None when it is not loaded."""
         with self._state_lock:
             slot = self._slots[name]
-            return (slot.spec, slot.model) if slot.model is not None else None
+            if slot.model is None or slot.users is None:
+                return None
+            slot.users.take()
+            return Lease(slot.spec, slot.model, slot.users)
 
     def available_modes(self) -> set[str]:
         """Modes whose model is loaded."""

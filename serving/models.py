@@ -194,6 +194,10 @@ def _check_coverage(specs: tuple[ModelSpec, ...], source: str) -> None:
         )
 
 
+class ModelReleased(RuntimeError):
+    """``generate`` was called on a model whose weights were already released (unloaded)."""
+
+
 class LoadedModel(Protocol):
     """A model in memory that can write (and repair) briefs."""
 
@@ -208,7 +212,10 @@ class LoadedModel(Protocol):
     def generate(
         self, messages: Sequence[Mapping[str, str]], guided: bool, max_new_tokens: int
     ) -> str:
-        """Complete chat ``messages``; with ``guided`` the output follows the brief grammar."""
+        """Complete chat ``messages``; with ``guided`` the output follows the brief grammar.
+
+        Raises :class:`ModelReleased` after :meth:`release`.
+        """
 
     def release(self) -> None:
         """Drop the weights and free device memory."""

@@ -31,11 +31,11 @@ class InferencePool:
         self._completed = 0
         self._lock = threading.Lock()
 
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(*args)`` in a worker thread; raise :class:`QueueFull` when at capacity.
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        """Queue ``fn(*args)`` for a worker thread; raise :class:`QueueFull` when at capacity.
 
-        A job counts against the capacity until its thread finishes, even when the awaiting
-        request was cancelled meanwhile.
+        A job counts against the capacity until its thread finishes (or it is dropped from the
+        queue), even when the request waiting for it was cancelled meanwhile.
         """
         with self._lock:
             if self._pending >= self._capacity:
@@ -47,7 +47,11 @@ class InferencePool:
             self._pending += 1
         job = self._executor.submit(fn, *args)
         job.add_done_callback(self._finished)
-        return await asyncio.wrap_future(job)
+        return job
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """:meth:`submit`, then wait for the result on the event loop."""
+        return await asyncio.wrap_future(self.submit(fn, *args))
 
     def _finished(self, _job: Future[Any]) -> None:
         with self._lock:
@@ -66,5 +70,9 @@ class InferencePool:
             }
 
     def shutdown(self) -> None:
-        """Wait for running and queued jobs, then stop the threads."""
-        self._executor.shutdown(wait=True)
+        """Drop the jobs still queued, wait for the running ones, then stop the threads.
+
+        Called after the server stopped taking requests: a queued job left then belongs to a
+        request already answered (503 at the end of the shutdown grace).
+        """
+        self._executor.shutdown(wait=True, cancel_futures=True)

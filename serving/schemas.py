@@ -7,10 +7,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from serving.brief import Brief
-from serving.cache import MAX_TTL_SECONDS
+from serving.cache import MAX_TTL_SECONDS, MIN_TTL_SECONDS
 
 MAX_TEXT_CHARS = 2000
 Mode = Literal["creative", "balanced", "fast"]
+VISIBLE_CHARACTER = r"[^\s\x00-\x1f\x7f-\x9f]"
+"""A text needs one character that is neither whitespace nor a C0/C1 control (NUL, ESC, DEL...)."""
 
 
 class BriefRequest(BaseModel):
@@ -21,8 +23,11 @@ class BriefRequest(BaseModel):
     text: str = Field(
         min_length=1,
         max_length=MAX_TEXT_CHARS,
-        pattern=r"\S",
-        description=f"The request, 1-{MAX_TEXT_CHARS} characters, not only whitespace.",
+        pattern=VISIBLE_CHARACTER,
+        description=(
+            f"The request, 1-{MAX_TEXT_CHARS} characters, not only whitespace and control "
+            "characters."
+        ),
     )
     mode: Mode | None = Field(default=None, description="Omitted: the server's default mode.")
 
@@ -104,7 +109,16 @@ class CacheTtlRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     mode: Mode
-    ttl_seconds: float = Field(gt=0, le=MAX_TTL_SECONDS)
+    ttl_seconds: float = Field(
+        strict=True,
+        allow_inf_nan=False,
+        ge=MIN_TTL_SECONDS,
+        le=MAX_TTL_SECONDS,
+        description=(
+            f"Seconds, a JSON number from {MIN_TTL_SECONDS:g} to {MAX_TTL_SECONDS:g} "
+            "(not a string, not a boolean)."
+        ),
+    )
 
 
 class CacheConfig(BaseModel):

@@ -77,7 +77,9 @@ def build_state(
         cuda_available=cuda_available or torch_cuda_available,
         cuda_index=lambda gpu: cuda_index_for_uuid(gpu.uuid, gpu.index),
     )
-    manager = ModelManager(registry, backend, admission, metrics)
+    manager = ModelManager(
+        registry, backend, admission, metrics, drain_seconds=settings.unload_drain_seconds
+    )
     cache = BriefCache(settings.cache_ttl_seconds, settings.cache_max_entries, clock)
     downshift = Downshift(
         MODES,

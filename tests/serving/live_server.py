@@ -9,13 +9,13 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
-import uvicorn
 from fastapi import FastAPI
 
 from serving.app import create_app
 from serving.config import Settings
 from serving.loader import TransformersLoader
 from serving.models import ModelRegistry
+from serving.server import Server, uvicorn_config
 from serving.state import ServingState
 from tests.prometheus_server import free_port
 
@@ -25,20 +25,14 @@ TOKEN = "test-admin-token"
 
 
 class LiveServer:
-    """One app served by uvicorn in a thread; ``client`` talks to it over a real socket."""
+    """One app served in a thread as ``python -m serving`` serves it (``serving.server``)."""
 
     def __init__(self, app: FastAPI) -> None:
         self.app = app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            timeout_graceful_shutdown=10,
-        )
-        self.server = uvicorn.Server(config)
+        settings = self.state.settings
+        self.server = Server(uvicorn_config(app, settings, "127.0.0.1", self.port, "warning"))
         self._thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
         self.client = httpx.Client(base_url=self.url, timeout=60.0)
 
@@ -66,9 +60,11 @@ class LiveServer:
         self._thread.join(timeout=START_TIMEOUT_SECONDS)
         self.client.close()
 
-    def admin(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """An admin request with the right bearer token."""
-        headers = {"Authorization": f"Bearer {TOKEN}"}
+    def admin(
+        self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """An admin request with the right bearer token (and any other ``headers``)."""
+        headers = {**(headers or {}), "Authorization": f"Bearer {TOKEN}"}
         return self.client.request(method, path, headers=headers, **kwargs)
 
     def brief(self, text: str, mode: str | None = None) -> httpx.Response:

@@ -144,13 +144,30 @@ def test_cache_ttl_change_is_reported_in_config(admin_server: LiveServer) -> Non
         admin_server.admin("POST", "/admin/cache/ttl", json={"mode": "fast", "ttl_seconds": 300})
 
 
-@pytest.mark.parametrize("ttl", [0, -5, 10**9])
-def test_cache_ttl_out_of_range_is_422(admin_server: LiveServer, ttl: int) -> None:
-    """A TTL that is not positive or is over a day is refused."""
+@pytest.mark.parametrize("ttl", [0, -5, 0.5, 5e-324, 86400.5, 10**9, "300", True, None, [300]])
+def test_cache_ttl_that_is_not_seconds_in_range_is_422(
+    admin_server: LiveServer, ttl: object
+) -> None:
+    """A TTL must be a JSON number from 1 s to a day: not tiny, not a string, not a boolean."""
     response = admin_server.admin(
         "POST", "/admin/cache/ttl", json={"mode": "fast", "ttl_seconds": ttl}
     )
     assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "ttl_seconds"]
+    assert admin_server.admin("GET", "/admin/cache/config").json()["ttl_seconds"]["fast"] == 300
+
+
+@pytest.mark.parametrize("literal", [b"NaN", b"Infinity", b"-Infinity", b"1e999"])
+def test_cache_ttl_that_is_not_finite_is_422(admin_server: LiveServer, literal: bytes) -> None:
+    """NaN, the infinities and an overflowing exponent are refused as invalid JSON, not a 500."""
+    response = admin_server.admin(
+        "POST",
+        "/admin/cache/ttl",
+        content=b'{"mode": "fast", "ttl_seconds": ' + literal + b"}",
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "json_invalid"
 
 
 def test_cache_stats_count_hits_and_misses(admin_server: LiveServer) -> None:

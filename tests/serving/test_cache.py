@@ -75,7 +75,8 @@ def test_least_recently_used_entry_is_evicted(cache: BriefCache) -> None:
 
 def test_stats_count_hits_misses_and_ratio(cache: BriefCache) -> None:
     """One miss and one hit give a hit ratio of 0.5; no lookups give None, not 0."""
-    cache.get(_key())
+    assert cache.get(_key()) is None
+    cache.record_miss("fast")
     cache.put(_key(), "brief")
     cache.get(_key())
     stats = cache.stats()
@@ -104,8 +105,20 @@ def test_new_ttl_applies_to_new_entries(cache: BriefCache, clock: Clock) -> None
     assert cache.config()["ttl_seconds"]["fast"] == 10
 
 
-@pytest.mark.parametrize("ttl", [0, -1, 86401])
+def test_lookup_without_a_generation_is_not_a_miss(cache: BriefCache) -> None:
+    """A lookup that finds nothing counts no miss until the caller records one."""
+    assert cache.get(_key()) is None
+    assert (cache.stats()["fast"]["misses"], cache.stats()["fast"]["hit_ratio"]) == (0, None)
+
+
+def test_joined_generation_counts_as_a_hit(cache: BriefCache) -> None:
+    """record_hit counts a hit for a request answered by another request's generation."""
+    cache.record_hit("fast")
+    assert cache.stats()["fast"]["hits"] == 1
+
+
+@pytest.mark.parametrize("ttl", [0, -1, 0.5, 5e-324, 86401, float("nan"), float("inf"), True])
 def test_ttl_out_of_range_is_refused(cache: BriefCache, ttl: float) -> None:
-    """TTLs must be positive and at most a day."""
+    """TTLs are 1 s to a day: not sub-second, not NaN or infinite, not a boolean."""
     with pytest.raises(ValueError, match="ttl_seconds must be in"):
         cache.set_ttl("fast", ttl)

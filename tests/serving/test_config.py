@@ -58,7 +58,46 @@ BAD_ENV = {
     "unknown default mode": ({"SERVING_DEFAULT_MODE": "turbo"}, "unknown mode 'turbo'"),
     "headroom out of range": ({"SERVING_MIN_HEADROOM_RATIO": "1.5"}, "must be in [0, 1)"),
     "unknown device": ({"SERVING_DEVICE": "tpu"}, "must be one of auto, cpu, cuda"),
+    "zero head timeout": (
+        {"SERVING_HEADER_TIMEOUT_SECONDS": "0"},
+        "header_timeout_seconds=0.0 must be a finite number of seconds above 0",
+    ),
+    "NaN body timeout": (
+        {"SERVING_BODY_TIMEOUT_SECONDS": "nan"},
+        "body_timeout_seconds=nan must be a finite number of seconds above 0",
+    ),
+    "infinite grace": (
+        {"SERVING_SHUTDOWN_GRACE_SECONDS": "inf"},
+        "shutdown_grace_seconds=inf must be a finite number of seconds at least 0",
+    ),
+    "negative drain": (
+        {"SERVING_UNLOAD_DRAIN_SECONDS": "-1"},
+        "unload_drain_seconds=-1.0 must be a finite number of seconds at least 0",
+    ),
+    "no connections": ({"SERVING_MAX_CONNECTIONS": "0"}, "max_connections=0 must be at least 1"),
 }
+
+
+def test_limits_are_read_from_the_environment() -> None:
+    """Timeouts, grace and drain keep their fractions; the cap and Retry-After are integers."""
+    settings = Settings.from_env(
+        {
+            "SERVING_HEADER_TIMEOUT_SECONDS": "2.5",
+            "SERVING_BODY_TIMEOUT_SECONDS": "0.75",
+            "SERVING_SHUTDOWN_GRACE_SECONDS": "0.5",
+            "SERVING_UNLOAD_DRAIN_SECONDS": "12.5",
+            "SERVING_MAX_CONNECTIONS": "64",
+            "SERVING_RETRY_AFTER_SECONDS": "3",
+        }
+    )
+    assert (
+        settings.header_timeout_seconds,
+        settings.body_timeout_seconds,
+        settings.shutdown_grace_seconds,
+        settings.unload_drain_seconds,
+        settings.max_connections,
+        settings.retry_after_seconds,
+    ) == (2.5, 0.75, 0.5, 12.5, 64, 3)
 
 
 @pytest.mark.parametrize(("env", "message"), BAD_ENV.values(), ids=BAD_ENV.keys())
