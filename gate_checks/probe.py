@@ -11,8 +11,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import requests
-
 from pytest_gate.query import Answer, DataState, Labels, SeriesValue
 
 from .brief_contract import brief_of, violations
@@ -46,6 +44,8 @@ class Fetched:
 
 def fetch(method: str, url: str, timeout_seconds: float, payload: Any = None) -> Fetched:
     """Send one request; a transport failure comes back as ``error``, never as an exception."""
+    import requests  # only smoke runs talk to the service: keep it off every gate's start-up
+
     try:
         response = requests.request(method, url, json=payload, timeout=timeout_seconds)
     except requests.RequestException as exc:

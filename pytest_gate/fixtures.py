@@ -24,6 +24,7 @@ from pytest_gate.session import GATE_SESSION
 if TYPE_CHECKING:
     from pytest_gate.config import GateConfig
     from pytest_gate.gpusource import GpuSnapshot
+    from pytest_gate.query import Query
     from pytest_gate.snapshot import MetricSnapshot
 
 NO_CONFIG = (
@@ -58,36 +59,75 @@ def gate_config(pytestconfig: pytest.Config) -> GateConfig:
     return state.gate_config
 
 
-@pytest.fixture(scope="session")
-def metrics(pytestconfig: pytest.Config, gate_options: GateOptions) -> Iterator[MetricSnapshot]:
-    """The metric snapshot at the evaluation instant T; everything planned is prefetched."""
+def open_metrics(config: pytest.Config) -> tuple[MetricSnapshot | None, list[Query], str]:
+    """Open the metric snapshot and send every planned query, without waiting for answers.
+
+    Returns the snapshot (``None`` when it cannot be opened), the planned queries and the
+    problem that kept it closed. Called as soon as the gate is set up (before collection, so the
+    network time overlaps it) and otherwise by the ``metrics`` fixture.
+    """
     from pytest_gate.gpumetrics import planned_queries
     from pytest_gate.gpusource import needs_metrics
     from pytest_gate.snapshot import SourceConfigError, SourceSettings, open_snapshot
 
-    state = pytestconfig.stash[GATE_SESSION]
+    state = config.stash[GATE_SESSION]
+    options = state.options
+    assert options is not None  # checks run only with valid options
     gate_cfg = state.gate_config
     settings = SourceSettings(
-        prometheus_url=gate_options.prometheus_url,
-        metrics_urls=gate_options.metrics_urls,
-        replay_path=gate_options.replay,
-        record_path=gate_options.record,
-        at=gate_options.at,
-        deadline_seconds=gate_options.deadline_seconds,
+        prometheus_url=options.prometheus_url,
+        metrics_urls=options.metrics_urls,
+        replay_path=options.replay,
+        record_path=options.record,
+        at=options.at,
+        deadline_seconds=options.deadline_seconds,
         extra_matchers=gate_cfg.label_matchers if gate_cfg is not None else (),
         started_monotonic=state.started,
     )
     try:
         snapshot = open_snapshot(settings)
     except SourceConfigError as exc:
-        raise GateDataError(str(exc)) from None
+        return None, [], str(exc)
+    planned: list[Query] = []
     if gate_cfg is not None:
-        planned = [
-            q for batch in pytestconfig.hook.pytest_gate_plan(gate_config=gate_cfg) for q in batch
-        ]
-        if needs_metrics(gate_options.gpu_source):  # the exporter gauges join the first wave
+        planned = [q for batch in config.hook.pytest_gate_plan(gate_config=gate_cfg) for q in batch]
+        if needs_metrics(options.gpu_source):  # the exporter gauges join the first wave
             planned += planned_queries(gate_cfg.gpu_exporter)
-        snapshot.prefetch(planned)
+    snapshot.start(planned)
+    return snapshot, planned, ""
+
+
+def start_metrics_early(config: pytest.Config) -> None:
+    """Send the query wave before collection when this process will run checks with a source."""
+    state = config.stash[GATE_SESSION]
+    options = state.options
+    if (
+        options is None
+        or state.states
+        or not (options.prometheus_url or options.metrics_urls or options.replay)
+    ):
+        return
+    state.early_metrics = open_metrics(config)
+
+
+def close_early_metrics(config: pytest.Config) -> None:
+    """Close a snapshot opened early that no check asked for (e.g. ``-m smoke``)."""
+    state = config.stash[GATE_SESSION]
+    if state.early_metrics is not None and state.early_metrics[0] is not None:
+        state.early_metrics[0].close()
+    state.early_metrics = None
+
+
+@pytest.fixture(scope="session")
+def metrics(pytestconfig: pytest.Config, gate_options: GateOptions) -> Iterator[MetricSnapshot]:
+    """The metric snapshot at the evaluation instant T; everything planned is prefetched."""
+    state = pytestconfig.stash[GATE_SESSION]
+    opened = state.early_metrics or open_metrics(pytestconfig)
+    state.early_metrics = None
+    snapshot, planned, problem = opened
+    if snapshot is None:
+        raise GateDataError(problem)
+    snapshot.prefetch(planned)
     try:
         yield snapshot
     finally:

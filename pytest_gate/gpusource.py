@@ -9,8 +9,8 @@ replayed gate sees the same GPUs.
 from __future__ import annotations
 
 from dataclasses import asdict
+from types import ModuleType
 
-from pytest_gate import nvml
 from pytest_gate.gpu import GpuMemory
 from pytest_gate.gpuexporters import GpuExporter
 from pytest_gate.gpumetrics import read_exporter
@@ -72,8 +72,8 @@ def _read_nvml(metrics: MetricSnapshot | None) -> GpuSnapshot:
             )
         return _from_reading([GpuMemory(**g) for g in recorded["gpus"]], recorded["error"])
     try:
-        gpus, error = nvml.read_gpus(), None
-    except nvml.NvmlUnavailable as unavailable:
+        gpus, error = _nvml().read_gpus(), None
+    except _nvml().NvmlUnavailable as unavailable:
         gpus, error = [], str(unavailable)
     if metrics is not None:
         metrics.record_extra(RECORDING_KEY, {"gpus": [asdict(g) for g in gpus], "error": error})
@@ -101,7 +101,7 @@ def needs_metrics(mode: str, *, record_or_replay: bool = False) -> bool:
         return True
     if mode in ("auto", "nvml") and record_or_replay:
         return True
-    return mode == "auto" and not nvml.nvml_available()
+    return mode == "auto" and not _nvml().nvml_available()
 
 
 def open_gpu_snapshot(
@@ -115,7 +115,7 @@ def open_gpu_snapshot(
     if mode == "auto":
         replayed_nvml = metrics is not None and metrics.recorded_extra(RECORDING_KEY) is not None
         if replayed_nvml or (
-            (metrics is None or metrics.source.kind != "replay") and nvml.nvml_available()
+            (metrics is None or metrics.source.kind != "replay") and _nvml().nvml_available()
         ):
             mode = "nvml"
         elif metrics is None:
@@ -129,3 +129,10 @@ def open_gpu_snapshot(
             "--gpu-source prometheus needs a metric source; pass --prometheus-url or --metrics-url"
         )
     return _from_metrics(metrics, exporter)
+
+
+def _nvml() -> ModuleType:
+    """:mod:`pytest_gate.nvml` (and pynvml), imported only by a run that asks NVML."""
+    from pytest_gate import nvml
+
+    return nvml

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pytest_gate import conclusion, fixtures, hooks, lifecycle, watching
+from pytest_gate import conclusion, fixtures, hooks, lifecycle
 from pytest_gate.decision import SessionState, Severity
 from pytest_gate.observe import NOT_APPLICABLE_KEY
 from pytest_gate.options import OptionError, add_options, resolve_options
@@ -86,6 +86,22 @@ class GateRun:
             node.workerinput[WORKER_TIME_KEY] = self.state.options.at
             node.workerinput[WORKER_TIME_GIVEN_KEY] = self.state.options.at_given
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection(self, session: pytest.Session) -> None:
+        """Send the query wave now, so the network time overlaps collection (not on xdist's
+        controller, which runs no checks, nor for a watch, whose rounds run them)."""
+        options = self.state.options
+        controller = (
+            bool(getattr(self.config.option, "numprocesses", None)) and not self.state.worker
+        )
+        watching = options is not None and options.watch_seconds is not None
+        if self.state.gate_mode and not controller and not watching:
+            fixtures.start_metrics_early(self.config)
+
+    def pytest_unconfigure(self) -> None:
+        """Close a snapshot opened early that no check used."""
+        fixtures.close_early_metrics(self.config)
+
     def pytest_report_header(self) -> list[str] | None:
         """The gate header: config path, source and evaluation instant."""
         return conclusion.header_lines(self.state) if self.state.gate_mode else None
@@ -123,9 +139,12 @@ class GateRun:
         fatal = {SessionState.USAGE_ERROR, SessionState.CONFIG_ERROR}
         if self.state.gate_mode and fatal & set(self.state.states):
             return True
-        plan = watching.plan_of(self.state)
-        if self.state.gate_mode and not self.state.worker and plan is not None:
-            if not self.state.states:  # a collection error is NO-GO before any round
+        watches = self.state.options is not None and self.state.options.watch_seconds is not None
+        if self.state.gate_mode and not self.state.worker and watches:
+            from pytest_gate import watching  # only a watch needs it (start-up cost)
+
+            plan = watching.plan_of(self.state)
+            if plan is not None and not self.state.states:  # a collection error: no rounds
                 watching.run(self.config, self.state, plan)
             return True
         return None
@@ -164,6 +183,8 @@ class GateRun:
         if self.state.worker or not self.state.gate_mode:
             return (yield)
         if self.state.watch_run is not None:
+            from pytest_gate import watching
+
             watching.conclude(self.state, self.state.watch_run)
         else:
             conclusion.conclude(session, self.state, int(exitstatus))
@@ -178,6 +199,8 @@ class GateRun:
         """Per-check lines and the traffic light."""
         if self.state.gate_mode and not self.state.worker:
             if self.state.watch_run is not None:
+                from pytest_gate import watching
+
                 watching.show(terminalreporter, self.state, self.state.watch_run)
             else:
                 conclusion.show(terminalreporter, self.config, self.state)

@@ -15,6 +15,8 @@ from pytest_gate.outcomes import CheckTracker
 
 if TYPE_CHECKING:
     from pytest_gate.config import GateConfig
+    from pytest_gate.query import Query
+    from pytest_gate.snapshot import MetricSnapshot
     from pytest_gate.watchrun import WatchRun
 
 
@@ -34,6 +36,8 @@ class GateSession:
     deselected: list[str] = field(default_factory=list)
     report_dict: dict[str, Any] | None = None
     watch_run: WatchRun | None = None
+    early_metrics: tuple[MetricSnapshot | None, list[Query], str] | None = None
+    """The snapshot opened before collection, its planned queries and any problem opening it."""
     exit_code: int | None = None
     decision: Decision | None = None
     light_shown: bool = False

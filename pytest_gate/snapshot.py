@@ -17,7 +17,7 @@ from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_gate.deadline import Deadline, DeadlineExceeded
 from pytest_gate.query import (
@@ -34,11 +34,12 @@ from pytest_gate.query import (
     Selector,
     SustainedQuantile,
 )
-from pytest_gate.sources import recorder
 from pytest_gate.sources.base import MetricSource, SourceConfigError, failed
 from pytest_gate.sources.http import HttpClient
 from pytest_gate.sources.prometheus import PrometheusSource
-from pytest_gate.sources.replay import ReplaySource
+
+if TYPE_CHECKING:
+    from pytest_gate.sources import recorder
 
 __all__ = ["MetricSnapshot", "SourceConfigError", "SourceSettings", "open_snapshot"]
 
@@ -107,6 +108,11 @@ class MetricSnapshot:
         """The answer to ``query`` (cached); never raises for a data problem."""
         return self._result(query, self._future(query))
 
+    def start(self, queries: Iterable[Query]) -> None:
+        """Send ``queries`` now, concurrently, without waiting: later asks find them under way."""
+        for query in dict.fromkeys(queries):
+            self._future(query)
+
     def prefetch(self, queries: Iterable[Query]) -> None:
         """Fetch ``queries`` concurrently into the cache and wait for them (deadline-bound)."""
         pending = [(q, self._future(q)) for q in dict.fromkeys(queries)]
@@ -134,6 +140,8 @@ class MetricSnapshot:
             return
         if self._record_path is not None:
             entries = tuple(self._answered())
+            from pytest_gate.sources import recorder  # only a recording run writes one
+
             self.recording_sha256 = recorder.write(
                 self._record_path,
                 recorder.Recording(
@@ -264,6 +272,9 @@ def _replay(settings: SourceSettings, deadline: Deadline) -> MetricSnapshot:
         raise SourceConfigError(
             "--gate-record and --gate-replay are both given; record during a live run only"
         )
+    from pytest_gate.sources import recorder
+    from pytest_gate.sources.replay import ReplaySource
+
     recording, sha256 = recorder.read(settings.replay_path)
     if abs(settings.at - recording.at) > TIME_TOLERANCE_SECONDS:
         raise SourceConfigError(

@@ -8,12 +8,10 @@ it never shows a value.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
-
-import requests
-from requests.auth import AuthBase, HTTPBasicAuth
 
 from pytest_gate.sources.base import SourceConfigError
 from pytest_gate.urls import redact
@@ -28,20 +26,23 @@ WHERE_CREDENTIALS_GO = (
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 
 
-class _Bearer(AuthBase):
-    def __init__(self, token: str) -> None:
-        self.token = token
+def bearer(token: str) -> str:
+    """The ``Authorization`` header value for a bearer token."""
+    return f"Bearer {token}"
 
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Bearer {self.token}"
-        return request
+
+def basic(user: str, password: str) -> str:
+    """The ``Authorization`` header value for basic auth (RFC 7617, UTF-8)."""
+    pair = f"{user}:{password}".encode()
+    return "Basic " + base64.b64encode(pair).decode("ascii")
 
 
 @dataclass(frozen=True)
 class Credentials:
     """What a client sends, and where it came from: variable names only, values kept out of repr."""
 
-    auth: AuthBase | None = field(default=None, repr=False)
+    authorization: str | None = field(default=None, repr=False)
+    """The ``Authorization`` header sent, or ``None`` (never shown)."""
     secrets: tuple[str, ...] = field(default=(), repr=False)
     given: tuple[str, ...] = ()
     """The credential variables that are set (non-empty)."""
@@ -53,7 +54,7 @@ class Credentials:
     @property
     def sent_any(self) -> bool:
         """Whether any credentials were sent."""
-        return self.auth is not None
+        return self.authorization is not None
 
     def state(self) -> str:
         """Which credentials were sent, for a refusal message (never a value)."""
@@ -92,14 +93,14 @@ def credentials(
     given = tuple(n for n in CREDENTIAL_ENVS if env.get(n))
     empty = tuple(n for n in CREDENTIAL_ENVS if n in env and not env[n])
     if token is not None:
-        return Credentials(_Bearer(token), (token,), given, empty)
+        return Credentials(bearer(token), (token,), given, empty)
     if user is not None:
-        auth = HTTPBasicAuth(user, password or "")
-        return Credentials(auth, tuple(s for s in (user, password) if s), given, empty)
+        header = basic(user, password or "")
+        return Credentials(header, tuple(s for s in (user, password) if s), given, empty)
     if url_user is not None:
-        auth = HTTPBasicAuth(url_user, url_password or "")
+        header = basic(url_user, url_password or "")
         secrets = tuple(s for s in (url_user, url_password) if s)
-        return Credentials(auth, secrets, given, empty, in_url=True)
+        return Credentials(header, secrets, given, empty, in_url=True)
     return Credentials(given=given, empty=empty)
 
 
