@@ -15,7 +15,17 @@ from bench.context import Bench, Settings
 from bench.gate import ROOT
 from bench.report import Section, document
 
-BENCHMARKS = ("decision", "scale", "faults", "latency", "replay", "serving", "plugins", "reliability")
+BENCHMARKS = (
+    "decision",
+    "scale",
+    "faults",
+    "latency",
+    "replay",
+    "serving",
+    "plugins",
+    "reliability",
+    "startup",
+)
 """Benchmark names, in the order they run; each is ``bench.<name>.run(bench) -> Section``."""
 DEFAULT_RUNS = 5
 QUICK_RUNS = 1
