@@ -115,7 +115,7 @@ def session_states(
     checks = state.tracker.checks()
     if any(c.timed_out and c.severity is Severity.CRITICAL for c in checks):
         states.append(SessionState.TIMEOUT)
-    if any((c.observation or {}).get("deadline_exceeded") for c in checks):
+    if any(c.observation is not None and c.observation.deadline_exceeded for c in checks):
         states.append(SessionState.DEADLINE)
     return states
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable, MutableSequence
+from collections.abc import Callable, Mapping, MutableSequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -20,7 +20,7 @@ import pytest
 
 from pytest_gate.canary import compare, sides
 from pytest_gate.exact import format_p
-from pytest_gate.query import Answer, Coverage, DataState, SeriesValue
+from pytest_gate.query import Answer, Coverage, DataState, Labels, SeriesValue, labels_from_json
 from pytest_gate.sources.base import query_suffix
 
 OBSERVATION_KEY = "gate.observation"
@@ -48,8 +48,53 @@ class GateDataError(Exception):
 
 
 @dataclass(frozen=True)
+class ObservedSeries:
+    """One series as a check compared it: labels, value, samples, and its margin and result."""
+
+    labels: Labels
+    value: float
+    samples: float | None = None
+    margin: float | None = None
+    """Distance to the limit (positive inside); ``None`` where nothing was compared."""
+    passed: bool | None = None
+    errors: float | None = None
+    """A canary side's error count (canary checks only)."""
+
+    @property
+    def label_map(self) -> dict[str, str]:
+        """The labels as a dict."""
+        return dict(self.labels)
+
+    def to_json(self) -> dict[str, Any]:
+        """The report's ``series[]`` entry (absent fields left out)."""
+        data: dict[str, Any] = {"labels": dict(self.labels), "value": self.value}
+        data["samples"] = self.samples
+        for name in ("margin", "passed", "errors"):
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ObservedSeries:
+        """The series of :meth:`to_json`."""
+        return cls(
+            labels=labels_from_json(data["labels"]),
+            value=float(data["value"]),
+            samples=None if data.get("samples") is None else float(data["samples"]),
+            margin=None if data.get("margin") is None else float(data["margin"]),
+            passed=None if data.get("passed") is None else bool(data["passed"]),
+            errors=None if data.get("errors") is None else float(data["errors"]),
+        )
+
+
+@dataclass(frozen=True)
 class Observation:
-    """What one comparison saw; serialisable for the report (and for xdist)."""
+    """What one comparison saw: the one typed result from ``gate.expect`` to every output.
+
+    It crosses a process boundary once (xdist's ``user_properties``): :meth:`to_json` on the
+    worker, :meth:`from_json` where the checks are collected; everything after reads attributes.
+    """
 
     what: str
     value: float | None
@@ -57,50 +102,65 @@ class Observation:
     comparison: str
     unit: str
     margin: float | None
-    series: list[dict[str, Any]]
+    series: tuple[ObservedSeries, ...]
     query: str | None
     window_seconds: int | None
     samples: float | None
     passed: bool
-    state: str
+    state: DataState
     deadline_exceeded: bool = False
-    coverage: dict[str, Any] | None = None
-    canary: dict[str, Any] | None = None
+    coverage: Coverage | None = None
+    canary: Mapping[str, Any] | None = None
+    """The canary comparison as the report shows it (canary 5xx check only)."""
+    summary: str | None = None
+    """The comparison in one line where the value alone does not say it (canary checks)."""
     cause: str | None = None
     """Why there is no value (no_data, error), without the query: the terminal's one line."""
 
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-friendly dict (NaN is never stored: values are checked before).
+    def to_json(self) -> dict[str, Any]:
+        """JSON for ``user_properties`` (NaN is never stored: values are checked before).
 
         Shallow on purpose: ``dataclasses.asdict`` deep-copies every series (slow for 1,000 GPUs).
         """
         data = {f.name: getattr(self, f.name) for f in fields(self)}
-        data["series"] = [dict(s) for s in self.series]
-        data["coverage"] = None if self.coverage is None else dict(self.coverage)
+        data["series"] = [s.to_json() for s in self.series]
+        data["state"] = self.state.value
+        data["coverage"] = None if self.coverage is None else self.coverage.to_json()
         data["canary"] = None if self.canary is None else dict(self.canary)
         return data
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Observation:
+        """The observation of :meth:`to_json` (raises ``KeyError``/``TypeError``/``ValueError``)."""
+        coverage = data.get("coverage")
+        canary = data.get("canary")
+        return cls(
+            what=str(data["what"]),
+            value=None if data["value"] is None else float(data["value"]),
+            threshold=float(data["threshold"]),
+            comparison=str(data["comparison"]),
+            unit=str(data["unit"]),
+            margin=None if data["margin"] is None else float(data["margin"]),
+            series=tuple(ObservedSeries.from_json(s) for s in data["series"]),
+            query=None if data["query"] is None else str(data["query"]),
+            window_seconds=None if data["window_seconds"] is None else int(data["window_seconds"]),
+            samples=None if data["samples"] is None else float(data["samples"]),
+            passed=bool(data["passed"]),
+            state=DataState(data["state"]),
+            deadline_exceeded=bool(data.get("deadline_exceeded", False)),
+            coverage=None if coverage is None else Coverage.from_json(coverage),
+            canary=None if canary is None else dict(canary),
+            summary=None if data.get("summary") is None else str(data["summary"]),
+            cause=None if data.get("cause") is None else str(data["cause"]),
+        )
 
-def coverage_dict(coverage: Coverage | None) -> dict[str, Any] | None:
-    """The report's ``coverage`` object of a check (``None`` where the source has no window)."""
-    if coverage is None:
-        return None
-    age = coverage.oldest_age_seconds
-    return {
-        "window_seconds": coverage.window_seconds,
-        "series": coverage.series,
-        "samples": coverage.samples,
-        "fewest_samples_per_series": coverage.fewest_samples,
-        "oldest_sample_age_s": None if age is None else round(age, 3),
-        "covered_fraction": None
-        if age is None
-        else round(min(1.0, age / coverage.window_seconds), 4),
-        "scrape_interval_s": coverage.interval_seconds,
-        "partial": coverage.partial,
-        "born_inside": [dict(labels) for labels in coverage.born_inside],
-        "sparse": [dict(labels) for labels in coverage.sparse],
-        "summary": coverage.summary(),
-    }
+    def worst_series(self) -> ObservedSeries | None:
+        """The failing series with the least margin, else any series with the least margin."""
+        failing = [s for s in self.series if s.passed is False]
+        pool = failing or list(self.series)
+        if not pool:
+            return None
+        return min(pool, key=lambda s: s.margin if s.margin is not None else 0.0)
 
 
 def format_value(value: float, unit: str) -> str:
@@ -123,19 +183,19 @@ def margin_of(value: float, op: str, threshold: float) -> float:
     return 0.0 - abs(value - threshold)
 
 
-def _series_dicts(
+def _compared(
     series: tuple[SeriesValue, ...], op: str, threshold: float
-) -> list[dict[str, Any]]:
-    return [
-        {
-            "labels": s.label_map,
-            "value": s.value,
-            "samples": s.samples,
-            "margin": margin_of(s.value, op, threshold),
-            "passed": COMPARISONS[op](s.value, threshold),
-        }
+) -> tuple[ObservedSeries, ...]:
+    return tuple(
+        ObservedSeries(
+            labels=s.labels,
+            value=s.value,
+            samples=s.samples,
+            margin=margin_of(s.value, op, threshold),
+            passed=COMPARISONS[op](s.value, threshold),
+        )
         for s in series
-    ]
+    )
 
 
 class Observer:
@@ -175,13 +235,13 @@ class Observer:
                 comparison=op,
                 unit=unit,
                 margin=margin_of(worst.value, op, threshold),
-                series=_series_dicts(series, op, threshold),
+                series=_compared(series, op, threshold),
                 query=answer.query_text or None,
                 window_seconds=answer.window_seconds,
                 samples=answer.samples,
                 passed=passed,
-                state=DataState.OK.value,
-                coverage=coverage_dict(answer.coverage),
+                state=DataState.OK,
+                coverage=answer.coverage,
             )
         )
         if not passed:
@@ -213,17 +273,17 @@ class Observer:
             if by_limit
             else (result.test.p_value, alpha, ">=", P_VALUE)
         )
-        series = [
-            {
-                "labels": {"side": side.name},
-                "value": side.ratio,
-                "samples": side.requests,
-                "errors": side.errors,
-                "margin": max_ratio - side.ratio,
-                "passed": result.passed if side is result.canary else True,
-            }
+        series = tuple(
+            ObservedSeries(
+                labels=(("side", side.name),),
+                value=side.ratio,
+                samples=side.requests,
+                errors=side.errors,
+                margin=max_ratio - side.ratio,
+                passed=result.passed if side is result.canary else True,
+            )
             for side in (result.canary, result.baseline)
-        ]
+        )
         self._record(
             Observation(
                 what=what,
@@ -237,9 +297,10 @@ class Observer:
                 window_seconds=paired_sides.window_seconds,
                 samples=paired_sides.samples,
                 passed=result.passed,
-                state=DataState.OK.value,
-                coverage=coverage_dict(paired_sides.coverage),
+                state=DataState.OK,
+                coverage=paired_sides.coverage,
                 canary=result.to_dict(),
+                summary=result.summary(),
             )
         )
         if not result.passed:
@@ -255,7 +316,7 @@ class Observer:
         raise GateNoData(message)
 
     def _record(self, observation: Observation) -> None:
-        self._sink.append((OBSERVATION_KEY, observation.to_dict()))
+        self._sink.append((OBSERVATION_KEY, observation.to_json()))
 
     def _record_failed_data(
         self, answer: Answer, op: str, threshold: float, what: str, unit: str
@@ -268,19 +329,19 @@ class Observer:
                 comparison=op,
                 unit=unit,
                 margin=None,
-                series=[
-                    {"labels": s.label_map, "value": s.value, "samples": s.samples}
+                series=tuple(
+                    ObservedSeries(labels=s.labels, value=s.value, samples=s.samples)
                     for s in answer.series
                     if math.isfinite(s.value)
-                ],
+                ),
                 query=answer.query_text or None,
                 window_seconds=answer.window_seconds,
                 samples=answer.samples,
                 passed=False,
-                state=answer.state.value,
+                state=answer.state,
                 deadline_exceeded=answer.deadline_exceeded,
                 cause=f"{what}: {answer.message.removesuffix(query_suffix(answer.query_text))}",
-                coverage=coverage_dict(answer.coverage),
+                coverage=answer.coverage,
             )
         )
         message = f"{what}: {answer.message}"

@@ -14,7 +14,13 @@ from typing import Any
 import pytest
 
 from pytest_gate.decision import Outcome, SessionState, Severity
-from pytest_gate.observe import NOT_APPLICABLE_KEY, OBSERVATION_KEY, GateDataError, GateNoData
+from pytest_gate.observe import (
+    NOT_APPLICABLE_KEY,
+    OBSERVATION_KEY,
+    GateDataError,
+    GateNoData,
+    Observation,
+)
 from pytest_gate.report import CheckRecord
 
 META_KEY = "gate.meta"
@@ -120,8 +126,8 @@ class CheckTracker:
             self.records[report.nodeid] = record
         record.duration_s += float(report.duration)
         observation = _last(props, OBSERVATION_KEY)
-        if isinstance(observation, dict):
-            record.observation = observation
+        if isinstance(observation, dict):  # the one place the xdist boundary is parsed back
+            record.observation = Observation.from_json(observation)
         _fold_phase(record, phase)
 
     def session_states(self, report: pytest.TestReport) -> list[SessionState]:

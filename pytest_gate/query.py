@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from pytest_gate.durations import duration
 
@@ -159,6 +160,12 @@ class SeriesValue:
         return ",".join(f"{k}={labels[k]}" for k in shown if k in labels)
 
 
+def labels_from_json(data: Any) -> Labels:
+    """A label set from JSON: a list of ``[name, value]`` pairs, or an object."""
+    pairs = data.items() if isinstance(data, Mapping) else data
+    return tuple(sorted((str(k), str(v)) for k, v in pairs))
+
+
 def labels_of(mapping: Mapping[str, str]) -> Labels:
     """Canonical (sorted, hashable) form of a label mapping."""
     return tuple(sorted(mapping.items()))
@@ -195,6 +202,34 @@ class Coverage:
             return True
         slack = PARTIAL_INTERVALS * (self.interval_seconds or 0.0)
         return self.oldest_age_seconds + slack < self.window_seconds
+
+    def to_json(self) -> dict[str, Any]:
+        """Every field as strict JSON (label sets as lists of pairs), exactly."""
+        return {
+            "window_seconds": self.window_seconds,
+            "series": self.series,
+            "samples": self.samples,
+            "fewest_samples": self.fewest_samples,
+            "oldest_age_seconds": self.oldest_age_seconds,
+            "interval_seconds": self.interval_seconds,
+            "born_inside": [[list(pair) for pair in labels] for labels in self.born_inside],
+            "sparse": [[list(pair) for pair in labels] for labels in self.sparse],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Coverage:
+        """The coverage of :meth:`to_json`; raises ``KeyError``/``TypeError``/``ValueError``."""
+        age, interval = data["oldest_age_seconds"], data["interval_seconds"]
+        return cls(
+            window_seconds=int(data["window_seconds"]),
+            series=int(data["series"]),
+            samples=int(data["samples"]),
+            fewest_samples=int(data["fewest_samples"]),
+            oldest_age_seconds=None if age is None else float(age),
+            interval_seconds=None if interval is None else float(interval),
+            born_inside=tuple(labels_from_json(labels) for labels in data["born_inside"]),
+            sparse=tuple(labels_from_json(labels) for labels in data["sparse"]),
+        )
 
     def combined(self, other: Coverage | None) -> Coverage:
         """The coverage of an answer derived from this one and ``other`` (the weaker of both)."""

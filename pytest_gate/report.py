@@ -18,6 +18,8 @@ from typing import Any
 from pytest_gate.atomicfile import write_atomic
 from pytest_gate.decision import Decision, Outcome, Severity, Verdict, effect_of
 from pytest_gate.durations import duration
+from pytest_gate.observe import Observation
+from pytest_gate.query import Coverage
 from pytest_gate.waivers import Waiver
 
 SCHEMA_VERSION = 1
@@ -36,7 +38,7 @@ class CheckRecord:
     outcome: Outcome
     message: str = ""
     duration_s: float = 0.0
-    observation: Mapping[str, Any] | None = None
+    observation: Observation | None = None
     not_applicable_reason: str | None = None
     timed_out: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -49,31 +51,52 @@ class CheckRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """The report's ``checks[]`` entry."""
-        obs = self.observation or {}
+        obs = self.observation
         effect = self.effect
-        window = obs.get("window_seconds")
+        window = obs.window_seconds if obs is not None else None
         return {
             "id": self.id,
             "title": self.title,
             "severity": self.severity.value,
             "outcome": self.outcome.value,
             "effect": effect.value if effect else None,
-            "value": obs.get("value"),
-            "threshold": obs.get("threshold"),
-            "comparison": obs.get("comparison"),
-            "unit": obs.get("unit"),
-            "margin": obs.get("margin"),
-            "series": list(obs.get("series", [])),
-            "query": obs.get("query"),
-            "window": duration(window) if isinstance(window, int) else None,
-            "samples": obs.get("samples"),
-            "coverage": obs.get("coverage"),
-            "canary": obs.get("canary"),
+            "value": obs.value if obs is not None else None,
+            "threshold": obs.threshold if obs is not None else None,
+            "comparison": obs.comparison if obs is not None else None,
+            "unit": obs.unit if obs is not None else None,
+            "margin": obs.margin if obs is not None else None,
+            "series": [s.to_json() for s in obs.series] if obs is not None else [],
+            "query": obs.query if obs is not None else None,
+            "window": duration(window) if window is not None else None,
+            "samples": obs.samples if obs is not None else None,
+            "coverage": coverage_fields(obs.coverage) if obs is not None else None,
+            "canary": dict(obs.canary) if obs is not None and obs.canary is not None else None,
             "message": self.not_applicable_reason or self.message,
             "duration_s": round(self.duration_s, 6),
             "waived": self.waiver is not None,
             "waiver": self.waiver.to_dict() if self.waiver is not None else None,
         }
+
+
+def coverage_fields(coverage: Coverage | None) -> dict[str, Any] | None:
+    """The report's ``coverage`` object of a check (``None`` where the source has no window)."""
+    if coverage is None:
+        return None
+    age = coverage.oldest_age_seconds
+    fraction = None if age is None else round(min(1.0, age / coverage.window_seconds), 4)
+    return {
+        "window_seconds": coverage.window_seconds,
+        "series": coverage.series,
+        "samples": coverage.samples,
+        "fewest_samples_per_series": coverage.fewest_samples,
+        "oldest_sample_age_s": None if age is None else round(age, 3),
+        "covered_fraction": fraction,
+        "scrape_interval_s": coverage.interval_seconds,
+        "partial": coverage.partial,
+        "born_inside": [dict(labels) for labels in coverage.born_inside],
+        "sparse": [dict(labels) for labels in coverage.sparse],
+        "summary": coverage.summary(),
+    }
 
 
 def iso_utc(timestamp: float) -> str:

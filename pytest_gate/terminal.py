@@ -6,8 +6,7 @@ which honours ``NO_COLOR`` and ``--color``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from pytest_gate.decision import VERDICTS, Decision, Outcome, Severity, Verdict
 from pytest_gate.observe import NEGATIONS, format_value
@@ -37,12 +36,10 @@ REASON_TEXT = {
 
 def check_label(record: CheckRecord) -> str:
     """Title plus the worst series' labels, e.g. ``VRAM headroom gpu=1``."""
-    obs = record.observation or {}
-    worst = _worst_series(obs)
-    labels = worst.get("labels") if worst else None
-    if not isinstance(labels, dict):
-        labels = {}
-    suffix = " " + ",".join(f"{k}={_short(v)}" for k, v in sorted(labels.items())) if labels else ""
+    obs = record.observation
+    worst = obs.worst_series() if obs is not None else None
+    labels = worst.labels if worst is not None else ()
+    suffix = " " + ",".join(f"{k}={_short(v)}" for k, v in sorted(labels)) if labels else ""
     return record.title + (suffix if record.outcome is Outcome.FAIL else "")
 
 
@@ -52,43 +49,26 @@ def _short(value: object) -> str:
     return text if len(text) <= LABEL_WIDTH else text[: LABEL_WIDTH - 3] + "..."
 
 
-def _worst_series(obs: Mapping[str, Any]) -> dict[str, Any] | None:
-    series = [s for s in obs.get("series") or [] if isinstance(s, dict)]
-    failing = [s for s in series if s.get("passed") is False]
-    pool = failing or series
-    if not pool:
-        return None
-    return min(pool, key=lambda s: s["margin"] if isinstance(s.get("margin"), float) else 0.0)
-
-
 def check_detail(record: CheckRecord) -> str:
     """What a check saw: ``10.23% > 0.50% (margin -9.73%)``, or the cause without a value."""
-    obs = record.observation or {}
-    value, threshold, op, unit = (obs.get(k) for k in ("value", "threshold", "comparison", "unit"))
-    canary = obs.get("canary")
-    if isinstance(canary, dict) and canary.get("summary"):
-        detail = str(canary["summary"])
-    elif (
-        isinstance(value, float | int)
-        and isinstance(threshold, float | int)
-        and op
-        and unit is not None
-    ):
-        shown_op = op if record.outcome is Outcome.PASS else NEGATIONS[str(op)]
+    obs = record.observation
+    if obs is not None and obs.summary:
+        detail = obs.summary
+    elif obs is not None and obs.value is not None:
+        shown_op = obs.comparison if record.outcome is Outcome.PASS else NEGATIONS[obs.comparison]
         detail = (
-            f"{format_value(float(value), str(unit))} {shown_op} "
-            f"{format_value(float(threshold), str(unit))}"
+            f"{format_value(obs.value, obs.unit)} {shown_op} "
+            f"{format_value(obs.threshold, obs.unit)}"
         )
-        margin = obs.get("margin")
-        if isinstance(margin, float | int):
-            detail += f" (margin {format_value(float(margin), str(unit))})"
+        if obs.margin is not None:
+            detail += f" (margin {format_value(obs.margin, obs.unit)})"
     else:
-        cause = obs.get("cause")
-        detail = str(cause) if cause else (record.not_applicable_reason or record.message)
+        cause = obs.cause if obs is not None else None
+        detail = cause or record.not_applicable_reason or record.message
         detail = detail.splitlines()[0] if detail else ""
-    coverage = obs.get("coverage")
-    if isinstance(coverage, dict) and coverage.get("partial"):
-        seen = str(coverage.get("summary") or "")
+    coverage = obs.coverage if obs is not None else None
+    if coverage is not None and coverage.partial:
+        seen = coverage.summary()
         if seen and seen not in detail:
             detail += f" [{seen}]"
     if record.waiver is not None:
@@ -113,22 +93,16 @@ def check_line(record: CheckRecord, width: int | None = None) -> tuple[str, str 
 
 def detail_lines(record: CheckRecord) -> list[str]:
     """``-v``: the query, every series' value and the window coverage, indented under the line."""
-    obs = record.observation or {}
-    lines: list[str] = []
-    if obs.get("query"):
-        lines.append(f"    query: {obs['query']}")
-    unit = str(obs.get("unit") or "")
-    for series in obs.get("series") or []:
-        if not isinstance(series, dict) or not isinstance(series.get("value"), float | int):
-            continue
-        labels = series.get("labels") or {}
-        name = ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or "all series"
-        samples = series.get("samples")
-        behind = f" ({samples:g} samples)" if isinstance(samples, float | int) else ""
-        lines.append(f"    {name}: {format_value(float(series['value']), unit)}{behind}")
-    coverage = obs.get("coverage")
-    if isinstance(coverage, dict) and coverage.get("summary"):
-        lines.append(f"    coverage: {coverage['summary']}")
+    obs = record.observation
+    if obs is None:
+        return []
+    lines = [f"    query: {obs.query}"] if obs.query else []
+    for series in obs.series:
+        name = ",".join(f"{k}={v}" for k, v in sorted(series.labels)) or "all series"
+        behind = f" ({series.samples:g} samples)" if series.samples is not None else ""
+        lines.append(f"    {name}: {format_value(series.value, obs.unit)}{behind}")
+    if obs.coverage is not None and obs.coverage.summary():
+        lines.append(f"    coverage: {obs.coverage.summary()}")
     return lines
 
 
@@ -179,13 +153,12 @@ def github_summary(
         "|---|---|---|---|---|---|",
     ]
     for c in checks:
-        obs = c.observation or {}
-        value, threshold, unit = obs.get("value"), obs.get("threshold"), str(obs.get("unit") or "")
-        shown = format_value(float(value), unit) if isinstance(value, float | int) else ""
+        obs = c.observation
+        shown = (
+            format_value(obs.value, obs.unit) if obs is not None and obs.value is not None else ""
+        )
         limit = (
-            f"{obs.get('comparison')} {format_value(float(threshold), unit)}"
-            if isinstance(threshold, float | int)
-            else ""
+            f"{obs.comparison} {format_value(obs.threshold, obs.unit)}" if obs is not None else ""
         )
         waived = f"[{waiver_text(c.waiver)}]" if c.waiver is not None else ""
         why = waived if shown else check_detail(c)  # the detail names the waiver itself

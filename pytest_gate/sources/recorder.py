@@ -100,36 +100,18 @@ def _labels(data: Any) -> Labels:
 
 
 def coverage_json(coverage: Coverage | None) -> dict[str, Any] | None:
-    """A strict-JSON object holding every field of ``coverage`` (``None`` stays ``None``)."""
+    """Strict JSON for ``coverage`` (floats as ``repr`` strings, like every recorded value)."""
     if coverage is None:
         return None
-    return {
-        "window_seconds": coverage.window_seconds,
-        "series": coverage.series,
-        "samples": coverage.samples,
-        "fewest_samples": coverage.fewest_samples,
-        "oldest_age_seconds": _number(coverage.oldest_age_seconds),
-        "interval_seconds": _number(coverage.interval_seconds),
-        "born_inside": [[list(pair) for pair in labels] for labels in coverage.born_inside],
-        "sparse": [[list(pair) for pair in labels] for labels in coverage.sparse],
-    }
+    data = coverage.to_json()
+    data["oldest_age_seconds"] = _number(coverage.oldest_age_seconds)
+    data["interval_seconds"] = _number(coverage.interval_seconds)
+    return data
 
 
 def coverage_from_json(data: Any) -> Coverage | None:
     """The coverage of :func:`coverage_json`; raises ``KeyError``/``TypeError``/``ValueError``."""
-    if data is None:
-        return None
-    age, interval = data["oldest_age_seconds"], data["interval_seconds"]
-    return Coverage(
-        window_seconds=int(data["window_seconds"]),
-        series=int(data["series"]),
-        samples=int(data["samples"]),
-        fewest_samples=int(data["fewest_samples"]),
-        oldest_age_seconds=None if age is None else float(age),
-        interval_seconds=None if interval is None else float(interval),
-        born_inside=tuple(_labels(labels) for labels in data["born_inside"]),
-        sparse=tuple(_labels(labels) for labels in data["sparse"]),
-    )
+    return None if data is None else Coverage.from_json(data)
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:

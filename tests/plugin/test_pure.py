@@ -22,6 +22,8 @@ from pytest_gate.observe import (
     UNKNOWN_COMPARISON,
     GateDataError,
     GateNoData,
+    Observation,
+    ObservedSeries,
     Observer,
     format_value,
 )
@@ -209,7 +211,20 @@ def test_traffic_light_cuts_long_label_values() -> None:
         title="Serving health",
         severity=C,
         outcome=Outcome.FAIL,
-        observation={"series": [{"labels": {"body": "b" * 500}, "margin": -1.0, "passed": False}]},
+        observation=Observation(
+            what="health",
+            value=503.0,
+            threshold=200.0,
+            comparison="==",
+            unit="",
+            margin=-303.0,
+            series=(ObservedSeries((("body", "b" * 500),), 503.0, margin=-1.0, passed=False),),
+            query=None,
+            window_seconds=None,
+            samples=None,
+            passed=False,
+            state=DataState.OK,
+        ),
     )
     label = check_label(record)
     assert label == "Serving health body=" + "b" * 37 + "..."
