@@ -23,26 +23,20 @@ from pydantic import (
     model_validator,
 )
 
+from pytest_gate.brief_schema import (
+    HINT_CHARS,
+    HINT_PATTERN,
+    KEY_PATTERN,
+    MAX_ITEMS,
+    MAX_SEASONS,
+    NOTES_SUM_MAX,
+    NOTES_SUM_TOLERANCE,
+    PHRASE_PATTERN,
+    hint_pattern,
+    key_pattern,
+    phrase_pattern,
+)
 
-def phrase_pattern(max_chars: int) -> str:
-    """Regex of a short phrase: a letter, then letters, digits, spaces, ' or -."""
-    return rf"^[A-Za-z가-힣][A-Za-z가-힣0-9 '-]{{1,{max_chars - 1}}}$"
-
-
-def hint_pattern(max_chars: int) -> str:
-    """Regex of a creative hint: like a phrase, also digits first and , or . inside."""
-    return rf"^[A-Za-z가-힣0-9][A-Za-z가-힣0-9 ,.'-]{{1,{max_chars - 1}}}$"
-
-
-def key_pattern(max_chars: int) -> str:
-    """Regex of a map key: snake_case ASCII."""
-    return rf"^[a-z][a-z0-9_]{{1,{max_chars - 1}}}$"
-
-
-PHRASE_PATTERN = phrase_pattern(32)
-HINT_PATTERN = hint_pattern(48)
-KEY_PATTERN = key_pattern(32)
-NOTES_SUM_MAX = 1.0
 GENERATION_MAX_ITEMS = 3
 GENERATION_MAX_NOTES = 4
 GENERATION_PHRASE_CHARS = 24
@@ -51,32 +45,38 @@ GENERATION_KEY_CHARS = 16
 GENERATION_CONSTRAINT_MAX = 10000
 
 Phrase = Annotated[str, StringConstraints(pattern=PHRASE_PATTERN)]
-Hint = Annotated[str, StringConstraints(pattern=HINT_PATTERN, min_length=2, max_length=48)]
+Hint = Annotated[
+    str, StringConstraints(pattern=HINT_PATTERN, min_length=HINT_CHARS[0], max_length=HINT_CHARS[1])
+]
 Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
 Weight = Annotated[float, Field(ge=0.0, le=1.0)]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 
 
 class Brief(BaseModel):
-    """A structured fragrance brief (the schema of the original system)."""
+    """A structured fragrance brief: :mod:`pytest_gate.brief_schema` as a pydantic model.
+
+    The choices below are written out (a type checker needs literals); a test holds them, and
+    every bound, to the shared schema.
+    """
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
     language: Literal["ko", "en"]
-    mood: list[Phrase] = Field(max_length=8)
-    season: list[Literal["spring", "summer", "autumn", "winter"]] = Field(max_length=4)
-    notes_preference: dict[Key, Weight] = Field(max_length=8)
-    forbidden_ingredients: list[Phrase] = Field(max_length=8)
+    mood: list[Phrase] = Field(max_length=MAX_ITEMS)
+    season: list[Literal["spring", "summer", "autumn", "winter"]] = Field(max_length=MAX_SEASONS)
+    notes_preference: dict[Key, Weight] = Field(max_length=MAX_ITEMS)
+    forbidden_ingredients: list[Phrase] = Field(max_length=MAX_ITEMS)
     budget_tier: Literal["low", "mid", "high"]
     target_profile: Literal["daily_fresh", "evening", "luxury", "sport", "signature"]
-    constraints: dict[Key, FiniteFloat] = Field(max_length=8)
+    constraints: dict[Key, FiniteFloat] = Field(max_length=MAX_ITEMS)
     product_category: Literal["EDP", "EDT", "PARFUM"]
-    creative_hints: list[Hint] = Field(max_length=8)
+    creative_hints: list[Hint] = Field(max_length=MAX_ITEMS)
 
     @model_validator(mode="after")
     def _notes_sum_at_most_one(self) -> Brief:
         total = math.fsum(self.notes_preference.values())
-        if total > NOTES_SUM_MAX + 1e-9:
+        if total > NOTES_SUM_MAX + NOTES_SUM_TOLERANCE:
             raise ValueError(f"notes_preference weights sum to {total:.3f}; they must sum to <= 1")
         return self
 

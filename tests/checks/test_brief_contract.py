@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from gate_checks.brief_contract import EXTRA_FIELDS, FIELDS, brief_of, violations
+from pytest_gate.brief_schema import EXTRA_FIELDS, FIELDS, brief_of, violations
 from tests.checks.serving_stub import VALID_BRIEF
 
 
