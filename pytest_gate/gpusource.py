@@ -14,9 +14,9 @@ from types import ModuleType
 from pytest_gate.gpu import GpuMemory
 from pytest_gate.gpuexporters import GpuExporter
 from pytest_gate.gpumetrics import read_exporter
-from pytest_gate.options import GPU_SOURCES
 from pytest_gate.query import Answer, DataState, Labels, SeriesValue
 from pytest_gate.snapshot import MetricSnapshot
+from pytest_gate.sourcechoice import gpu_source_problem
 from pytest_gate.sources.base import SourceConfigError, failed, succeeded
 
 NVML_QUERY = "NVML memory info: free / total per GPU"
@@ -108,8 +108,8 @@ def open_gpu_snapshot(
     mode: str, metrics: MetricSnapshot | None, exporter: GpuExporter
 ) -> GpuSnapshot:
     """Read the GPUs once per session by ``mode`` (``auto``, ``nvml``, ``prometheus``, ``none``)."""
-    if mode not in GPU_SOURCES:
-        raise SourceConfigError(f"--gpu-source {mode!r} is unknown; use one of {GPU_SOURCES}")
+    if (problem := gpu_source_problem(mode)) is not None:
+        raise SourceConfigError(problem)
     if mode == "none":
         return _none("the GPU source is none (--gpu-source none)")
     if mode == "auto":

@@ -18,8 +18,12 @@ import pytest
 
 from pytest_gate.canary import SelectionError, parse_selection
 from pytest_gate.query import Matcher
+from pytest_gate.sourcechoice import (
+    chosen_sources,
+    gpu_source_problem,
+    too_many_sources,
+)
 
-GPU_SOURCES = ("auto", "nvml", "prometheus", "none")
 DEFAULT_DEADLINE_SECONDS = 20.0
 DEFAULT_ENVIRONMENT = "default"
 DEFAULT_INTERVAL_SECONDS = 60.0
@@ -183,7 +187,6 @@ BAD_TIME = (
     "--gate-time {value!r} is neither RFC 3339 nor unix seconds; use e.g. 2026-11-28T07:00:00Z"
 )
 BAD_DEADLINE = "--gate-deadline {value!r} is not a positive number of seconds; use e.g. 20"
-BAD_GPU_SOURCE = "--gpu-source {value!r} is not one of {choices}; pick one of them"
 BAD_BOOL = "{name} {value!r} is not a boolean; use true or false"
 BAD_SECONDS = "{name} {value!r} is not a positive number of seconds; use e.g. {example}"
 BAD_FAILURE_LIMIT = (
@@ -204,10 +207,6 @@ ONE_SELECTION = (
 SAME_SELECTION = (
     "--gate-canary and --gate-baseline both select {text!r}; give the baseline its own labels, "
     "e.g. 'revision=\"v1\"'"
-)
-TWO_SOURCES = (
-    "several metric sources given ({names}); pass only one of --prometheus-url, --metrics-url, "
-    "--gate-replay"
 )
 
 
@@ -415,22 +414,14 @@ def resolve_options(
         return str(value) if value not in (None, "") else None
 
     gpu_source = text("gate_gpu_source") or "auto"
-    if gpu_source not in GPU_SOURCES:
-        raise OptionError(BAD_GPU_SOURCE.format(value=gpu_source, choices=", ".join(GPU_SOURCES)))
+    if (problem := gpu_source_problem(gpu_source)) is not None:
+        raise OptionError(problem)
     listed = raw["gate_metrics_urls"]
     urls = listed if isinstance(listed, list | tuple) else ([listed] if listed else [])
     metrics_urls = tuple(str(u) for u in urls if str(u).strip())
-    sources = [
-        name
-        for name, given in (
-            ("--prometheus-url", text("gate_prometheus_url")),
-            ("--metrics-url", metrics_urls),
-            ("--gate-replay", text("gate_replay")),
-        )
-        if given
-    ]
-    if len(sources) > 1:
-        raise OptionError(TWO_SOURCES.format(names=", ".join(sources)))
+    chosen = chosen_sources(text("gate_prometheus_url"), metrics_urls, text("gate_replay"))
+    if (problem := too_many_sources(chosen)) is not None:
+        raise OptionError(problem)
     watch, interval, failure_limit = _watch(raw, text)
     canary, baseline = _canary_selections(text("gate_canary"), text("gate_baseline"))
     time_text = text("gate_time")

@@ -34,6 +34,7 @@ from pytest_gate.query import (
     Selector,
     SustainedQuantile,
 )
+from pytest_gate.sourcechoice import NO_SOURCE, chosen_sources, too_many_sources
 from pytest_gate.sources.base import MetricSource, SourceConfigError, failed
 from pytest_gate.sources.http import HttpClient
 from pytest_gate.sources.prometheus import PrometheusSource
@@ -257,15 +258,6 @@ class MetricSnapshot:
         return failed(self.source.text(query), DataState.ERROR, cause, source=self.source.kind)
 
 
-def _chosen(settings: SourceSettings) -> list[str]:
-    given = (
-        ("--prometheus-url", settings.prometheus_url),
-        ("--metrics-url", settings.metrics_urls),
-        ("--gate-replay", settings.replay_path),
-    )
-    return [option for option, value in given if value]
-
-
 def _replay(settings: SourceSettings, deadline: Deadline) -> MetricSnapshot:
     assert settings.replay_path is not None
     if settings.record_path is not None:
@@ -308,16 +300,11 @@ def open_snapshot(
     clock: Callable[[], float] = time.time,
 ) -> MetricSnapshot:
     """Open the one configured source; raises :class:`SourceConfigError` ("<problem>; <fix>")."""
-    chosen = _chosen(settings)
+    chosen = chosen_sources(settings.prometheus_url, settings.metrics_urls, settings.replay_path)
     if not chosen:
-        raise SourceConfigError(
-            "no metric source is given; pass --prometheus-url URL (or set GATE_PROMETHEUS_URL), "
-            "--metrics-url URL or --gate-replay FILE"
-        )
-    if len(chosen) > 1:
-        raise SourceConfigError(
-            f"{' and '.join(chosen)} are given together; choose one metric source"
-        )
+        raise SourceConfigError(NO_SOURCE)
+    if (problem := too_many_sources(chosen)) is not None:
+        raise SourceConfigError(problem)
     deadline = Deadline(settings.deadline_seconds, started=settings.started_monotonic)
     if settings.replay_path is not None:
         return _replay(settings, deadline)

@@ -148,7 +148,7 @@ def test_source_none_is_no_data() -> None:
 
 def test_unknown_mode_is_refused() -> None:
     """An unknown GPU source mode is refused with the valid choices."""
-    with pytest.raises(SourceConfigError, match="use one of"):
+    with pytest.raises(SourceConfigError, match="not one of auto, nvml, prometheus, none"):
         open_gpu_snapshot("dcgm", None, NAMES)
 
 

@@ -41,7 +41,7 @@ def test_no_source_is_refused_with_the_options_to_use(open_source: SnapshotFacto
 
 def test_two_sources_are_refused(open_source: SnapshotFactory) -> None:
     """Prometheus and a scrape at once is ambiguous: refused."""
-    with pytest.raises(SourceConfigError, match="choose one metric source"):
+    with pytest.raises(SourceConfigError, match="pass only one of --prometheus-url"):
         open_source(prometheus_url="http://127.0.0.1:9", metrics_urls=("http://127.0.0.1:9",))
 
 
