@@ -49,7 +49,7 @@ SUMMARY_ROWS = 50
 
 
 @dataclass(frozen=True)
-class Decision:
+class CiOutcome:
     """What CI does next: the verdict it trusts and why."""
 
     verdict: str
@@ -63,8 +63,8 @@ class Decision:
         return DECISION[self.verdict]
 
 
-def _no_go(rc: int | None, reason: str) -> Decision:
-    return Decision("NO-GO", rc, reason)
+def _no_go(rc: int | None, reason: str) -> CiOutcome:
+    return CiOutcome("NO-GO", rc, reason)
 
 
 def _reject_constant(token: str) -> float:
@@ -82,9 +82,9 @@ def _parse_report(text: str) -> dict[str, Any] | str:
     return data
 
 
-def decide(
+def read_outcome(
     rc: int | None, report_text: str | None, *, report_name: str, require_complete: bool
-) -> Decision:
+) -> CiOutcome:
     """Pure: the gate's exit code and report text -> the decision (fail closed)."""
     if rc is None:
         return _no_go(rc, "the gate command could not be started")
@@ -110,7 +110,7 @@ def decide(
     checks = report.get("checks")
     rows = tuple(c for c in checks if isinstance(c, dict)) if isinstance(checks, list) else ()
     reason = report.get("reason")
-    return Decision(verdict, rc, str(reason) if reason else f"the gate said {verdict}", rows)
+    return CiOutcome(verdict, rc, str(reason) if reason else f"the gate said {verdict}", rows)
 
 
 def _cell(value: object) -> str:
@@ -121,7 +121,7 @@ def _cell(value: object) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
-def render_summary(decision: Decision, title: str) -> str:
+def render_summary(decision: CiOutcome, title: str) -> str:
     """Markdown for the job summary: the verdict, the reason, the checks that did not pass."""
     lines = [
         f"## {title}: {LIGHT[decision.verdict]} {decision.verdict}",
@@ -145,7 +145,7 @@ def render_summary(decision: Decision, title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_outputs(decision: Decision) -> str:
+def render_outputs(decision: CiOutcome) -> str:
     """GitHub step outputs as key=value lines (values kept to one line)."""
     values = {
         "verdict": decision.verdict,
@@ -212,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.report.unlink(missing_ok=True)  # a stale report must never speak for this run
     rc = run_gate(command, own_summary=args.summary is not None)
     text = args.report.read_text(encoding="utf-8") if args.report.is_file() else None
-    decision = decide(rc, text, report_name=str(args.report),
+    decision = read_outcome(rc, text, report_name=str(args.report),
                       require_complete=args.require_complete)
     if args.github_output:
         with args.github_output.open("a", encoding="utf-8") as out:

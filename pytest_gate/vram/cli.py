@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 from pytest_gate import nvml
 from pytest_gate.gpu import MIN_HEADROOM_RATIO, WARN_HEADROOM_RATIO, GpuMemory, worst_status
 from pytest_gate.vram import exporter, render
-from pytest_gate.vram.outcome import (
+from pytest_gate.vram.exitcodes import (
     EXIT_INTERRUPTED,
     EXIT_NVML_UNAVAILABLE,
     EXIT_PASS,
