@@ -64,7 +64,7 @@ def test_registry_reads_expected_vram_per_model(tmp_path: Path) -> None:
     [
         ("[models.a]\nquantization = 'awq'\n", "lacks expected_vram_bytes"),
         ("[models.a]\nexpected_vram_bytes = 0\n", "positive number of bytes"),
-        ("[models.a]\nexpected_vram_bytes = true\n", "is True"),
+        ("[models.a]\nexpected_vram_bytes = true\n", "got True"),
         ("[models.a]\nexpected_vram_bytes = '16G'\n", "ambiguous"),
         ("[other]\nx = 1\n", r"no \[models.<name>\] tables"),
         ("[models.a\n", "not valid TOML"),
