@@ -105,3 +105,12 @@ def test_bad_setting_names_the_problem(env: dict[str, str], message: str) -> Non
     """A bad value raises SettingsError naming the variable or field and the fix."""
     with pytest.raises(SettingsError, match=re.escape(message)):
         Settings.from_env(env)
+
+
+def test_serving_modes_are_the_gates_modes() -> None:
+    """The service's modes (in downshift order) are the modes the gate's checks read."""
+    from pytest_gate.checkconfig import MODES as GATE_MODES
+    from serving.config import MODES as SERVING_MODES
+
+    assert sorted(SERVING_MODES) == sorted(GATE_MODES)
+    assert len(set(SERVING_MODES)) == len(SERVING_MODES)
