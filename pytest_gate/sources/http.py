@@ -16,6 +16,7 @@ from every message and every reported URL. ``ssl`` is imported only for an ``htt
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import os
 import queue
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlencode, urljoin, urlsplit
 
 from pytest_gate.deadline import Deadline, DeadlineExceeded
-from pytest_gate.sources.auth import Credentials, credentials
+from pytest_gate.sources.auth import REDIRECT_STATUSES, Credentials, credentials
 from pytest_gate.sources.base import SourceConfigError
 from pytest_gate.urls import redact
 
@@ -42,7 +43,6 @@ RETRY_BACKOFF_SECONDS = 0.1
 MAX_BODY_BYTES = 64 * 1024 * 1024
 CHUNK_BYTES = 64 * 1024
 MAX_REDIRECTS = 5
-REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 USER_AGENT = "pytest-gate"
 FORM_TYPE = "application/x-www-form-urlencoded"
 
@@ -61,6 +61,16 @@ class HttpResponse:
     body: bytes
     location: str = ""
     """The ``Location`` header of a redirect (not followed where the client says so)."""
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One request as sent: method, absolute URL, headers and body."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -191,11 +201,13 @@ class HttpClient:
     def post_form(self, path: str, form: Mapping[str, str], deadline: Deadline) -> HttpResponse:
         """POST ``form`` (url-encoded) to ``base + path``."""
         body = urlencode(dict(form)).encode("ascii")
-        return self._send("POST", self.url + path, deadline, {"Content-Type": FORM_TYPE}, body)
+        return self._send(
+            _Request("POST", self.url + path, {"Content-Type": FORM_TYPE}, body), deadline
+        )
 
     def get(self, path: str, deadline: Deadline, headers: Mapping[str, str]) -> HttpResponse:
         """GET ``base + path``."""
-        return self._send("GET", self.url + path, deadline, dict(headers), None)
+        return self._send(_Request("GET", self.url + path, dict(headers)), deadline)
 
     def close(self) -> None:
         """Close pooled connections."""
@@ -206,38 +218,24 @@ class HttpClient:
             except queue.Empty:
                 return
 
-    def _send(
-        self,
-        method: str,
-        url: str,
-        deadline: Deadline,
-        headers: dict[str, str],
-        body: bytes | None,
-    ) -> HttpResponse:
+    def _send(self, request: _Request, deadline: Deadline) -> HttpResponse:
         for _hop in range(MAX_REDIRECTS + 1):
-            response = self._retrying(method, url, deadline, headers, body)
+            response = self._retrying(request, deadline)
             if not (
                 self._follow_redirects
                 and response.status in REDIRECT_STATUSES
                 and response.location
-                and method == "GET"
+                and request.method == "GET"
             ):
                 return response
-            url = urljoin(url, response.location)
+            request = dataclasses.replace(request, url=urljoin(request.url, response.location))
         raise TransportError(f"more than {MAX_REDIRECTS} redirects")
 
-    def _retrying(
-        self,
-        method: str,
-        url: str,
-        deadline: Deadline,
-        headers: dict[str, str],
-        body: bytes | None,
-    ) -> HttpResponse:
+    def _retrying(self, request: _Request, deadline: Deadline) -> HttpResponse:
         attempt = 0
         while True:
             try:
-                return self._once(method, url, deadline, headers, body)
+                return self._once(request, deadline)
             except _Retryable as error:
                 attempt += 1
                 pause = RETRY_BACKOFF_SECONDS * 2 ** (attempt - 1)
@@ -245,19 +243,12 @@ class HttpClient:
                     raise TransportError(self.redact(str(error))) from error
                 time.sleep(pause)
 
-    def _once(
-        self,
-        method: str,
-        url: str,
-        deadline: Deadline,
-        headers: dict[str, str],
-        body: bytes | None,
-    ) -> HttpResponse:
-        parts = urlsplit(url)
-        same_origin = url.startswith(self.url)
+    def _once(self, request: _Request, deadline: Deadline) -> HttpResponse:
+        parts = urlsplit(request.url)
+        same_origin = request.url.startswith(self.url)
         connection = self._connection(parts.scheme, parts.hostname or "", parts.port, same_origin)
         timeout = deadline.timeout(deadline.seconds)
-        sent = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity", **headers}
+        sent = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity", **request.headers}
         if self.credentials.authorization and same_origin:
             sent["Authorization"] = self.credentials.authorization
         target = parts.path or "/"
@@ -267,18 +258,15 @@ class HttpClient:
             connection.timeout = timeout
             if connection.sock is not None:
                 connection.sock.settimeout(timeout)
-            connection.request(method, target, body=body, headers=sent)
+            connection.request(request.method, target, body=request.body, headers=sent)
             response = connection.getresponse()
             data = _read_body(response, deadline, connection)
-        except DeadlineExceeded:
+        except (DeadlineExceeded, TransportError):
             connection.close()
             raise
         except TimeoutError as error:
             connection.close()
             raise _timed_out(deadline, self.url) from error
-        except TransportError:
-            connection.close()
-            raise
         except (OSError, http.client.HTTPException) as error:
             connection.close()
             if _is_tls_error(error):
@@ -286,9 +274,7 @@ class HttpClient:
                     f"TLS verification failed ({_tls_cause(error)}); set {CA_BUNDLE_ENV} to "
                     "your CA's PEM file if the server uses a private CA"
                 ) from error
-            if isinstance(
-                error, OSError | http.client.RemoteDisconnected | http.client.IncompleteRead
-            ):
+            if isinstance(error, OSError | http.client.IncompleteRead):
                 raise _Retryable(_cause(error)) from error
             raise TransportError(self.redact(f"request failed: {error}")[:300]) from error
         if same_origin and not response.will_close and not self._closed:
