@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sized
+from typing import TypeGuard
 
 LANGUAGES = ("ko", "en")
 SEASONS = ("spring", "summer", "autumn", "winter")
@@ -65,7 +66,16 @@ def _matches(pattern: re.Pattern[str], value: str) -> bool:
     return pattern.fullmatch(value) is not None
 
 
-def _too_many(value: list[object] | dict[object, object], most: int) -> str | None:
+def _strings(value: object) -> TypeGuard[list[str]]:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _bad_keys(value: dict[object, object]) -> str | None:
+    wrong = [k for k in value if not _matches(_KEY, str(k))]
+    return f"{wrong!r} not snake_case keys" if wrong else None
+
+
+def _too_many(value: Sized, most: int) -> str | None:
     return f"{len(value)} items, more than {most}" if len(value) > most else None
 
 
@@ -77,7 +87,7 @@ def _choice(choices: tuple[str, ...]) -> Callable[[object], str | None]:
 
 
 def _phrases(value: object) -> str | None:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if not _strings(value):
         return "not a list of strings"
     wrong = [v for v in value if not _matches(_PHRASE, v)]
     if wrong:
@@ -86,7 +96,7 @@ def _phrases(value: object) -> str | None:
 
 
 def _seasons(value: object) -> str | None:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if not _strings(value):
         return "not a list of strings"
     wrong = [v for v in value if v not in SEASONS]
     if wrong:
@@ -99,9 +109,8 @@ def _notes(value: object) -> str | None:
         isinstance(k, str) and _number(v) and 0.0 <= v <= 1.0 for k, v in value.items()
     ):
         return "not a map of note -> weight in 0..1"
-    wrong = [k for k in value if not _matches(_KEY, k)]
-    if wrong:
-        return f"{wrong!r} not snake_case keys"
+    if (bad := _bad_keys(value)) is not None:
+        return bad
     total = math.fsum(value.values())
     if total > NOTES_SUM_MAX + NOTES_SUM_TOLERANCE:
         return f"weights sum to {total:.3f}, more than {NOTES_SUM_MAX:g}"
@@ -113,14 +122,11 @@ def _constraints(value: object) -> str | None:
         isinstance(k, str) and _number(v) for k, v in value.items()
     ):
         return "not a map of name -> number"
-    wrong = [k for k in value if not _matches(_KEY, k)]
-    if wrong:
-        return f"{wrong!r} not snake_case keys"
-    return _too_many(value, MAX_ITEMS)
+    return _bad_keys(value) or _too_many(value, MAX_ITEMS)
 
 
 def _hints(value: object) -> str | None:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if not _strings(value):
         return "not a list of strings"
     if len(value) > MAX_ITEMS:
         return f"{len(value)} hints, more than {MAX_ITEMS}"

@@ -1,18 +1,7 @@
 """The model registry for the serving modes, and the loader seam the app talks to.
 
-No web or torch imports. The file format and its parser live once in
-:mod:`pytest_gate.modelregistry` (``gate-vram`` reads the same file); format::
-
-    [models.qwen_32b]
-    mode = "creative"                       # creative | balanced | fast
-    checkpoint = "Qwen/Qwen2.5-32B-Instruct" # hub id, or a path starting with ./ ../ or /
-    revision = "main"                       # optional: hub revision, reported in llm_model_info
-    quantization = "4bit"                   # none | 4bit | 8bit (applied on CUDA only)
-    expected_vram_bytes = "16GiB"           # admission estimate: bytes, or a size string
-    repair = false                          # exactly one model repairs invalid briefs
-    gpu = 0                                 # optional: pin to this GPU index
-    [models.qwen_32b.sha256]                # optional: weight file -> expected SHA-256
-    "model.safetensors" = "9f86d0..."
+No web or torch imports. The file format (documented there) and its parser live once in
+:mod:`pytest_gate.modelregistry`; ``gate-vram`` reads the same file.
 """
 
 from __future__ import annotations
