@@ -241,6 +241,11 @@ class GateOptions:
     failure_limit: int = DEFAULT_FAILURE_LIMIT
 
     @property
+    def watches(self) -> bool:
+        """Whether this run is a ``--gate-watch`` (its rounds run the checks, not this process)."""
+        return self.watch_seconds is not None
+
+    @property
     def explicit(self) -> bool:
         """Whether any option points at a gate run (switches gate mode on)."""
         return bool(

@@ -94,7 +94,7 @@ class GateRun:
         controller = (
             bool(getattr(self.config.option, "numprocesses", None)) and not self.state.worker
         )
-        watching = options is not None and options.watch_seconds is not None
+        watching = options is not None and options.watches
         if self.state.gate_mode and not controller and not watching:
             fixtures.start_metrics_early(self.config)
 
@@ -139,7 +139,7 @@ class GateRun:
         fatal = {SessionState.USAGE_ERROR, SessionState.CONFIG_ERROR}
         if self.state.gate_mode and fatal & set(self.state.states):
             return True
-        watches = self.state.options is not None and self.state.options.watch_seconds is not None
+        watches = self.state.options is not None and self.state.options.watches
         if self.state.gate_mode and not self.state.worker and watches:
             from pytest_gate import watching  # only a watch needs it (start-up cost)
 

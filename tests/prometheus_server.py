@@ -103,7 +103,8 @@ class OpenMetrics:
         return "\n".join(lines) + "\n"
 
 
-def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    """Poll ``url`` until it answers 200; fail with the log tail if the process exits first."""
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -117,7 +118,8 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     raise RuntimeError(f"server at {url} not ready after {READY_TIMEOUT_SECONDS}s")
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate ``proc``, then kill it if it does not exit within 10 s."""
     proc.terminate()
     try:
         proc.wait(timeout=10)
@@ -188,10 +190,10 @@ class PrometheusServer:
             )
         server = cls(url=f"http://127.0.0.1:{port}", data_dir=data_dir, proc=proc)
         try:
-            _wait_ready(server.url + "/-/ready", proc, log)
+            wait_ready(server.url + "/-/ready", proc, log)
             yield server
         finally:
-            _stop(proc)
+            stop_process(proc)
 
     def query(self, promql: str, at: float | None = None) -> list[dict[str, Any]]:
         """Run an instant query and return ``data.result`` (raises on an error status)."""
@@ -250,7 +252,7 @@ class Pushgateway:
                 stderr=subprocess.STDOUT,
             )
         try:
-            _wait_ready(f"http://{address}/-/ready", proc, log)
+            wait_ready(f"http://{address}/-/ready", proc, log)
             yield cls(url=f"http://{address}", address=address)
         finally:
-            _stop(proc)
+            stop_process(proc)

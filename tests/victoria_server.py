@@ -24,7 +24,7 @@ from pathlib import Path
 
 import requests
 
-from tests.prometheus_server import OpenMetrics, free_port
+from tests.prometheus_server import OpenMetrics, free_port, stop_process, wait_ready
 
 VICTORIA_BIN = shutil.which("victoria-metrics") or "/usr/bin/victoria-metrics"
 READY_TIMEOUT_SECONDS = 30.0
@@ -82,29 +82,11 @@ class VictoriaMetrics:
             )
         server = cls(url=f"http://127.0.0.1:{port}", proc=proc)
         try:
-            server._wait_ready(log)
+            wait_ready(server.url + "/health", proc, log)
             server._import(openmetrics)
             yield server
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-    def _wait_ready(self, log: Path) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"victoria-metrics exited: {log.read_text()[-2000:]}")
-            try:
-                if requests.get(self.url + "/health", timeout=1).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"victoria-metrics not ready after {READY_TIMEOUT_SECONDS}s")
+            stop_process(proc)
 
     def _import(self, om: OpenMetrics) -> None:
         text = import_lines(om)
