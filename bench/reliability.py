@@ -18,9 +18,8 @@ import requests
 from bench import burst, hostile, slowloris
 from bench.context import Bench
 from bench.gate import PYTHON, ROOT, child_env, shown
-from bench.measure import run_child
 from bench.report import Section, Table, Target, mib, seconds
-from bench.serving import server
+from bench.serving import build_tiny_models, server, tiny_models_command
 from tests.prometheus_server import free_port
 
 TOKEN = "bench-admin-token"
@@ -73,14 +72,7 @@ def run(bench: Bench) -> Section:
     sizes = QUICK if bench.settings.quick else FULL
     work = bench.directory("reliability")
     models = work / "models"
-    built = run_child(
-        [PYTHON, "-m", "serving.tiny_models", str(models)],
-        env=child_env(),
-        cwd=ROOT,
-        timeout_seconds=300,
-    )
-    if built.exit_code != 0:
-        raise RuntimeError(f"serving.tiny_models failed:\n{built.output[-3000:]}")
+    build_tiny_models(models)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     command = [PYTHON, "-m", "serving", "--registry", str(models / "registry.toml")]
@@ -145,7 +137,7 @@ def run(bench: Bench) -> Section:
     )
     section.notes = list(NOTES)
     section.commands = [
-        shown([PYTHON, "-m", "serving.tiny_models", str(models)], None, bench.settings.workdir),
+        shown(tiny_models_command(models), None, bench.settings.workdir),
         f"SERVING_ADMIN_TOKEN=... SERVING_DEVICE=cpu SERVING_TORCH_THREADS=1 "
         f"SERVING_MAX_PROMPT_TOKENS=256 {shown(command[:-4], None, bench.settings.workdir)} "
         "--port $PORT --log-level warning",

@@ -93,19 +93,24 @@ def _post(url: str, payload: object) -> tuple[float, requests.Response]:
     return elapsed, answer
 
 
+def tiny_models_command(models: Path) -> list[str]:
+    """``python -m serving.tiny_models DIR``: the local checkpoints the service benchmarks use."""
+    return [PYTHON, "-m", "serving.tiny_models", str(models)]
+
+
+def build_tiny_models(models: Path) -> None:
+    """Build the tiny checkpoints into ``models``; a failure stops the benchmark with its output."""
+    built = run_child(tiny_models_command(models), env=child_env(), cwd=ROOT, timeout_seconds=300)
+    if built.exit_code != 0:
+        raise RuntimeError(f"serving.tiny_models failed:\n{built.output[-3000:]}")
+
+
 def run(bench: Bench) -> Section:
     """Build the tiny models, start both servers, measure misses and the cache-hit load."""
     work = bench.directory("serving")
     models = work / "models"
     bench.say("serving: building the tiny checkpoints")
-    built = run_child(
-        [PYTHON, "-m", "serving.tiny_models", str(models)],
-        env=child_env(),
-        cwd=ROOT,
-        timeout_seconds=300,
-    )
-    if built.exit_code != 0:
-        raise RuntimeError(f"serving.tiny_models failed:\n{built.output[-3000:]}")
+    build_tiny_models(models)
     port, bare_port = free_port(), free_port()
     serving_command = [
         PYTHON,
@@ -202,7 +207,7 @@ def run(bench: Bench) -> Section:
     )
     work_dir = bench.settings.workdir
     section.commands = [
-        shown([PYTHON, "-m", "serving.tiny_models", str(models)], None, work_dir),
+        shown(tiny_models_command(models), None, work_dir),
         f"SERVING_ADMIN_TOKEN=... {shown(serving_command[:-4], None, work_dir)} --port $PORT "
         "--log-level warning",
         f"{shown(bare_command[:-1], None, work_dir)} $PORT",
