@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bench.customq import custom_query
 from bench.gate import GATE_DIR
-from pytest_gate.query import Gauge
+from pytest_gate.core.query import Gauge
 
 QUERIES = '''"""The questions of the generated checks (defined once, in bench.customq)."""
 

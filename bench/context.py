@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bench import datasets
 from bench.measure import Run
-from tests.prometheus_server import PrometheusServer
+from tests.support.prometheus_server import PrometheusServer
 
 Measure = Callable[[], Run]
 

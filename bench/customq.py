@@ -1,12 +1,12 @@
 """The question each generated custom check asks (imported by the generated suites; light).
 
 Kept apart from :mod:`bench.checkgen` so a generated check module imports only this and
-``pytest_gate.query``, as a team's own check would, and the floor builds the same queries.
+``pytest_gate.core.query``, as a team's own check would, and the floor builds the same queries.
 """
 
 from __future__ import annotations
 
-from pytest_gate.query import Gauge, Matcher, Selector
+from pytest_gate.core.query import Gauge, Matcher, Selector
 
 
 def custom_query(index: int, shared: bool) -> Gauge:

@@ -14,7 +14,7 @@ from tests.checks.conftest import scenario_config
 from tests.checks.deployment import Scenario, write
 from tests.checks.deployment import T as DATA_T
 from tests.checks.scenarios import BY_NAME
-from tests.prometheus_server import OpenMetrics
+from tests.support.prometheus_server import OpenMetrics
 
 T = DATA_T
 """The evaluation instant every live and replayed gate run uses (``--gate-time``)."""

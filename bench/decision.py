@@ -28,7 +28,7 @@ from bench.gate import (
 )
 from bench.measure import Run, median, median_wall_seconds, run_child
 from bench.report import Section, Table, Target, millis, ratio, seconds
-from pytest_gate.query import Query
+from pytest_gate.core.query import Query
 
 FLOOR_SCRIPT = ROOT / "bench" / "floor.py"
 GATE_FLOOR_TARGET = 1.5

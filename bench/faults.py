@@ -16,8 +16,8 @@ from bench.gate import ONLY_GATE, gate_args, shown
 from bench.measure import median_wall_seconds
 from bench.proxy import delay_proxy, hanging_server
 from bench.report import Section, Table, Target, seconds
-from pytest_gate.decision import EXIT_CODES
-from tests.prometheus_server import free_port
+from pytest_gate.core.decision import EXIT_CODES
+from tests.support.prometheus_server import free_port
 
 DEADLINE_SECONDS = 5.0
 DEFAULT_DEADLINE_SECONDS = 20.0

@@ -9,7 +9,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from tests.prometheus_server import PROMETHEUS_BIN
+from tests.support.prometheus_server import PROMETHEUS_BIN
 
 PACKAGES = ("pytest", "requests", "fastapi", "uvicorn", "starlette", "pydantic", "torch")
 

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gate_checks.queries import plan
-from pytest_gate.config import GateConfig, load_config
-from pytest_gate.gpumetrics import planned_queries
-from pytest_gate.query import (
+from pytest_gate.config.gateconfig import GateConfig, load_config
+from pytest_gate.core.query import (
     AvgOverTime,
     Gauge,
     Quantile,
@@ -26,6 +25,7 @@ from pytest_gate.query import (
     RawPromQL,
     SustainedQuantile,
 )
+from pytest_gate.gpu.metrics import planned_queries
 from pytest_gate.sources import promql
 
 INSTANT_PATH = "/api/v1/query"

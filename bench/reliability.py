@@ -20,7 +20,7 @@ from bench.context import Bench
 from bench.gate import PYTHON, ROOT, child_env, shown
 from bench.report import Section, Table, Target, mib, seconds
 from bench.serving import build_tiny_models, server, tiny_models_command
-from tests.prometheus_server import free_port
+from tests.support.prometheus_server import free_port
 
 TOKEN = "bench-admin-token"
 SCHEMATHESIS = Path(PYTHON).with_name("schemathesis")

@@ -22,7 +22,7 @@ from bench.gate import PYTHON, ROOT, child_env, shown
 from bench.load import LoadResult, load, post_request
 from bench.measure import median, run_child
 from bench.report import Section, Table, Target, millis, ratio, seconds
-from tests.prometheus_server import free_port
+from tests.support.prometheus_server import free_port
 
 CONCURRENCY = (1, 8, 32)
 WINDOW_SECONDS = 3.0

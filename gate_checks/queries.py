@@ -9,10 +9,9 @@ from __future__ import annotations
 import re
 from string import Template
 
-from pytest_gate.canary import CanarySelection, narrowed
-from pytest_gate.checkconfig import MODES, ResourceUsage
-from pytest_gate.config import GateConfig
-from pytest_gate.query import (
+from pytest_gate.config.checkconfig import MODES, ResourceUsage
+from pytest_gate.config.gateconfig import GateConfig
+from pytest_gate.core.query import (
     AvgOverTime,
     Gauge,
     Matcher,
@@ -24,6 +23,7 @@ from pytest_gate.query import (
     Selector,
     SustainedQuantile,
 )
+from pytest_gate.stats.canary import CanarySelection, narrowed
 
 P95 = 0.95
 LATENCY_MODES = MODES

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_gate.config import GateConfig
-from pytest_gate.gpusource import GpuSnapshot
-from pytest_gate.observe import Observer
+from pytest_gate.checks.observe import Observer
+from pytest_gate.config.gateconfig import GateConfig
+from pytest_gate.gpu.source import GpuSnapshot
 
 
 @pytest.mark.critical

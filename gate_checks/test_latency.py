@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_gate.config import GateConfig
-from pytest_gate.durations import duration
-from pytest_gate.observe import Observer
-from pytest_gate.snapshot import MetricSnapshot
+from pytest_gate.checks.observe import Observer
+from pytest_gate.config.gateconfig import GateConfig
+from pytest_gate.core.durations import duration
+from pytest_gate.sources.snapshot import MetricSnapshot
 
 from .answers import within
 from .queries import CREATIVE, LATENCY_MODES, creative_p95_sustained, p95_latency

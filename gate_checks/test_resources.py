@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_gate.config import GateConfig
-from pytest_gate.observe import Observer
-from pytest_gate.snapshot import MetricSnapshot
+from pytest_gate.checks.observe import Observer
+from pytest_gate.config.gateconfig import GateConfig
+from pytest_gate.sources.snapshot import MetricSnapshot
 
 from .queries import resource_usage
 

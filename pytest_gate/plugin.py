@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from pytest_gate import conclusion, fixtures, hooks, lifecycle
-from pytest_gate.decision import SessionState, Severity
-from pytest_gate.observe import NOT_APPLICABLE_KEY
-from pytest_gate.options import OptionError, add_options, resolve_options
-from pytest_gate.outcomes import META_KEY, PHASE_KEY, MarkerConflictError, phase_info
-from pytest_gate.session import GATE_SESSION, GateSession
+from pytest_gate.checks.observe import NOT_APPLICABLE_KEY
+from pytest_gate.config.options import OptionError, add_options, resolve_options
+from pytest_gate.core.decision import SessionState, Severity
+from pytest_gate.run import conclusion, fixtures, hooks, lifecycle
+from pytest_gate.run.outcomes import META_KEY, PHASE_KEY, MarkerConflictError, phase_info
+from pytest_gate.run.session import GATE_SESSION, GateSession
 
 MARKERS = (
     "critical: gate check whose failure, missing data or error makes the gate NO-GO (exit 2)",
@@ -141,7 +141,7 @@ class GateRun:
             return True
         watches = self.state.options is not None and self.state.options.watches
         if self.state.gate_mode and not self.state.worker and watches:
-            from pytest_gate import watching  # only a watch needs it (start-up cost)
+            from pytest_gate.run import watching  # only a watch needs it (start-up cost)
 
             plan = watching.plan_of(self.state)
             if plan is not None and not self.state.states:  # a collection error: no rounds
@@ -183,7 +183,7 @@ class GateRun:
         if self.state.worker or not self.state.gate_mode:
             return (yield)
         if self.state.watch_run is not None:
-            from pytest_gate import watching
+            from pytest_gate.run import watching
 
             watching.conclude(self.state, self.state.watch_run)
         else:
@@ -199,7 +199,7 @@ class GateRun:
         """Per-check lines and the traffic light."""
         if self.state.gate_mode and not self.state.worker:
             if self.state.watch_run is not None:
-                from pytest_gate import watching
+                from pytest_gate.run import watching
 
                 watching.show(terminalreporter, self.state, self.state.watch_run)
             else:

@@ -15,7 +15,7 @@ import requests
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from pytest_gate.decision import EXIT_CODES
+from pytest_gate.core.decision import EXIT_CODES
 from quickstart.processes import Children, http_ok, wait_until
 from quickstart.profile import write_profile
 from quickstart.traffic import drive

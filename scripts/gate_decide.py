@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from pytest_gate.decision import VERDICTS
+from pytest_gate.core.decision import VERDICTS
 
 VERDICT_EXIT = {verdict.value: facts.exit_code for verdict, facts in VERDICTS.items()}
 DECISION = {verdict.value: facts.action for verdict, facts in VERDICTS.items()}

@@ -13,5 +13,5 @@ if [ ! -x .venv/bin/python ]; then
     .venv/bin/python -m pip install -q -e '.[serving,dev]'
 fi
 HF_HUB_OFFLINE=1 .venv/bin/pytest -m gpu -rs -v -p no:cacheprovider \
-    --junitxml="$OUT/gpu-junit.xml" tests/test_nvml.py tests/vram tests/sources/test_gpusource.py \
+    --junitxml="$OUT/gpu-junit.xml" tests/gpu/test_nvml.py tests/vram tests/sources/test_gpusource.py \
     tests/serving/test_gpu.py

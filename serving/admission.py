@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_gate.gpu import GpuMemory
-from pytest_gate.nvml import NvmlUnavailable
+from pytest_gate.gpu.memory import GpuMemory
+from pytest_gate.gpu.nvml import NvmlUnavailable
 from serving.models import ModelSpec
 
 GpuReader = Callable[[], list[GpuMemory]]

@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from pytest_gate.brief_schema import (
+from pytest_gate.contract.brief_schema import (
     HINT_CHARS,
     HINT_PATTERN,
     KEY_PATTERN,
@@ -54,7 +54,7 @@ FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 
 
 class Brief(BaseModel):
-    """A structured fragrance brief: :mod:`pytest_gate.brief_schema` as a pydantic model.
+    """A structured fragrance brief: :mod:`pytest_gate.contract.brief_schema` as a pydantic model.
 
     The choices below are written out (a type checker needs literals); a test holds them, and
     every bound, to the shared schema.

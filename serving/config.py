@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pytest_gate.gpu import MIN_HEADROOM_RATIO
+from pytest_gate.gpu.memory import MIN_HEADROOM_RATIO
 
 MODES: tuple[str, ...] = ("creative", "balanced", "fast")
 """Serving modes, best quality first: the downshift order."""

@@ -1,7 +1,7 @@
 """The model registry for the serving modes, and the loader seam the app talks to.
 
 No web or torch imports. The file format (documented there) and its parser live once in
-:mod:`pytest_gate.modelregistry`; ``gate-vram`` reads the same file.
+:mod:`pytest_gate.contract.modelregistry`; ``gate-vram`` reads the same file.
 """
 
 from __future__ import annotations
@@ -10,15 +10,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from pytest_gate import modelregistry
-from pytest_gate.modelregistry import ModelRegistry, ModelSpec, RegistryError
+from pytest_gate.contract import modelregistry
+from pytest_gate.contract.modelregistry import ModelRegistry, ModelSpec, RegistryError
 from serving.config import MODES
 
 __all__ = ["ModelRegistry", "ModelSpec", "RegistryError", "load_registry", "parse_registry"]
 
 
 def load_registry(path: Path) -> ModelRegistry:
-    """Read and validate a registry file for the serving modes (:mod:`pytest_gate.modelregistry`)."""
+    """Read and validate a registry file for the serving modes (:mod:`pytest_gate.contract.modelregistry`)."""
     return modelregistry.load_registry(path, MODES)
 
 

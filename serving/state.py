@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import Request
 from prometheus_client import CollectorRegistry
 
-from pytest_gate.nvml import read_gpus
+from pytest_gate.gpu.nvml import read_gpus
 from serving.admission import AdmissionController, GpuReader
 from serving.cache import BriefCache
 from serving.config import MODES, Settings

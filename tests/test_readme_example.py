@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.prometheus_server import OpenMetrics, PrometheusServer
+from tests.support.prometheus_server import OpenMetrics, PrometheusServer
 
 ROOT = Path(__file__).resolve().parent.parent
 T = float(int(time.time()) // 60 * 60)

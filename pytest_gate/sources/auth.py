@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
+from pytest_gate.core.urls import redact
 from pytest_gate.sources.base import SourceConfigError
-from pytest_gate.urls import redact
 
 TOKEN_ENV = "GATE_PROMETHEUS_TOKEN"
 USER_ENV = "GATE_PROMETHEUS_USER"

@@ -1,8 +1,8 @@
 """What every metric source offers, and the two ways an answer can fail.
 
-A source answers the semantic queries of :mod:`pytest_gate.query` at one instant within the gate's
+A source answers the semantic queries of :mod:`pytest_gate.core.query` at one instant within the gate's
 deadline. It never raises for a data problem: an unreachable server, a bad body or an empty result
-come back as an :class:`~pytest_gate.query.Answer` whose state is ``error`` or ``no_data`` and whose
+come back as an :class:`~pytest_gate.core.query.Answer` whose state is ``error`` or ``no_data`` and whose
 message names the cause, then the query (:func:`query_suffix`).
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from pytest_gate.deadline import Deadline
-from pytest_gate.query import Answer, DataState, Query, SeriesValue
+from pytest_gate.core.deadline import Deadline
+from pytest_gate.core.query import Answer, DataState, Query, SeriesValue
 
 
 class SourceConfigError(Exception):

@@ -10,8 +10,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from pytest_gate.durations import duration
-from pytest_gate.query import Answer, Coverage, DataState, Labels, targets_text
+from pytest_gate.core.durations import duration
+from pytest_gate.core.query import Answer, Coverage, DataState, Labels, targets_text
 from pytest_gate.sources.base import query_suffix
 
 Points = tuple[tuple[float, float], ...]

@@ -19,7 +19,7 @@ from prometheus_client.openmetrics.parser import (
 )
 from prometheus_client.parser import text_string_to_metric_families as text_families
 
-from pytest_gate.query import Labels, Matcher, Selector
+from pytest_gate.core.query import Labels, Matcher, Selector
 
 OPENMETRICS_TYPE = "application/openmetrics-text"
 

@@ -6,7 +6,7 @@ take 45 ms through a ``requests.Session`` (15.8 ms through ``urllib3`` alone) bu
 ``http.client``; the gate needs none of what ``requests`` adds (no cookies, no proxies from the
 environment, no redirects for API calls, no content negotiation).
 
-Every call takes its timeout from the shared :class:`~pytest_gate.deadline.Deadline` and reads the
+Every call takes its timeout from the shared :class:`~pytest_gate.core.deadline.Deadline` and reads the
 body one socket read at a time, checking the deadline between reads, so a slow or dripping server
 cannot outlast it. Transport errors (connection refused, reset, dropped) are retried a bounded
 number of times inside the deadline; an HTTP status or a body is never retried. Credentials (from
@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlencode, urljoin, urlsplit
 
-from pytest_gate.deadline import Deadline, DeadlineExceeded
+from pytest_gate.core.deadline import Deadline, DeadlineExceeded
+from pytest_gate.core.urls import redact
 from pytest_gate.sources.auth import REDIRECT_STATUSES, Credentials, credentials
 from pytest_gate.sources.base import SourceConfigError
-from pytest_gate.urls import redact
 
 if TYPE_CHECKING:
     import ssl

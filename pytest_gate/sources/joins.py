@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from pytest_gate.query import Labels, SeriesValue
+from pytest_gate.core.query import Labels, SeriesValue
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from pytest_gate.deadline import Deadline
-from pytest_gate.query import (
+from pytest_gate.core.deadline import Deadline
+from pytest_gate.core.query import (
     Answer,
     AvgOverTime,
     DataState,

@@ -14,8 +14,8 @@ Prometheus 2.x and VictoriaMetrics, and inside subqueries (``offset`` is relativ
 
 from __future__ import annotations
 
-from pytest_gate.durations import duration
-from pytest_gate.query import (
+from pytest_gate.core.durations import duration
+from pytest_gate.core.query import (
     AvgOverTime,
     Gauge,
     Matcher,
@@ -30,7 +30,7 @@ from pytest_gate.query import (
 
 
 def span(seconds: int) -> str:
-    """A query window in PromQL syntax (:func:`~pytest_gate.durations.duration`); must be > 0."""
+    """A query window in PromQL syntax (:func:`~pytest_gate.core.durations.duration`); must be > 0."""
     if seconds <= 0:
         raise ValueError(f"window of {seconds} s is not positive")
     return duration(seconds)

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_gate.query import Labels
+from pytest_gate.core.query import Labels
 from pytest_gate.sources.http import HttpResponse
 
 MAX_NOTE_CHARS = 300

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from pytest_gate.atomicfile import write_atomic
-from pytest_gate.query import (
+from pytest_gate.core.atomicfile import write_atomic
+from pytest_gate.core.query import (
     Answer,
     Coverage,
     DataState,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pytest_gate.deadline import Deadline
-from pytest_gate.query import Answer, DataState, Query
+from pytest_gate.core.deadline import Deadline
+from pytest_gate.core.query import Answer, DataState, Query
 from pytest_gate.sources import promql
 from pytest_gate.sources.base import failed
 from pytest_gate.sources.recorder import Recording, RecordingError, read

@@ -14,8 +14,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
-from pytest_gate.deadline import Deadline
-from pytest_gate.query import (
+from pytest_gate.core.deadline import Deadline
+from pytest_gate.core.query import (
     Answer,
     DataState,
     Gauge,

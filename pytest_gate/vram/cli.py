@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
-from pytest_gate import nvml
-from pytest_gate.gpu import MIN_HEADROOM_RATIO, WARN_HEADROOM_RATIO, GpuMemory, worst_status
+from pytest_gate.gpu import nvml
+from pytest_gate.gpu.memory import MIN_HEADROOM_RATIO, WARN_HEADROOM_RATIO, GpuMemory, worst_status
 from pytest_gate.vram import exporter, render
 from pytest_gate.vram.exitcodes import (
     EXIT_INTERRUPTED,

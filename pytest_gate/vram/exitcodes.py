@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_gate.gpu import FAIL, PASS, WARN
+from pytest_gate.gpu.memory import FAIL, PASS, WARN
 
 EXIT_PASS = 0
 EXIT_WARN = 1

@@ -18,8 +18,8 @@ from wsgiref.simple_server import WSGIServer
 from prometheus_client import CollectorRegistry, Counter, start_http_server
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from pytest_gate import nvml
-from pytest_gate.gpu import GpuMemory
+from pytest_gate.gpu import nvml
+from pytest_gate.gpu.memory import GpuMemory
 
 LABELS = ("gpu", "uuid", "name")
 _MEMORY = (

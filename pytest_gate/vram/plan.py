@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from pytest_gate.gpu import FAIL, GpuMemory, classify_headroom, worst_status
+from pytest_gate.gpu.memory import FAIL, GpuMemory, classify_headroom, worst_status
 
 NOTHING_TO_LOAD = "nothing_to_load"
 ONE_GPU = "one_gpu"

@@ -1,6 +1,6 @@
 """The models a plan considers: a TOML model registry and ``--model NAME=BYTES`` options.
 
-The registry is the serving stack's model file, parsed by :mod:`pytest_gate.modelregistry`: one
+The registry is the serving stack's model file, parsed by :mod:`pytest_gate.contract.modelregistry`: one
 ``[models.<name>]`` table per model with at least ``expected_vram_bytes`` (an integer, or a size
 string such as ``"16GiB"``); other keys are the serving side's and are ignored here.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pytest_gate.modelregistry import RegistryError, expected_vram, vram_bytes
+from pytest_gate.contract.modelregistry import RegistryError, expected_vram, vram_bytes
 
 __all__ = ["RegistryError", "load_registry", "parse_model_option"]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pytest_gate.gpu import FAIL, PASS, GpuMemory, classify_headroom, worst_status
-from pytest_gate.nvml import NvmlUnavailable
+from pytest_gate.contract.sizes import gib, mib
+from pytest_gate.gpu.memory import FAIL, PASS, GpuMemory, classify_headroom, worst_status
+from pytest_gate.gpu.nvml import NvmlUnavailable
 from pytest_gate.vram import plan as placement
 from pytest_gate.vram.exitcodes import EXIT_NVML_UNAVAILABLE, exit_code
-from pytest_gate.vram.sizes import gib, mib
 
 SCHEMA_VERSION = 1
 _HEADER = (

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from tests.checks.deployment import BUCKETS, COUNTER_STEP_SECONDS, HEALTHY_LATENCY, MODES, T
-from tests.prometheus_server import OpenMetrics
+from tests.support.prometheus_server import OpenMetrics
 
 CANARY_REVISION, BASELINE_REVISION = "v2", "v1"
 CANARY_ARGS = ("--gate-canary", f'revision="{CANARY_REVISION}"')

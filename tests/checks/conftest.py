@@ -24,9 +24,9 @@ import pytest
 
 from tests.checks.deployment import Scenario, T
 from tests.checks.scenarios import BY_NAME, SCENARIOS, openmetrics
-from tests.prometheus_server import PrometheusServer
-from tests.victoria_server import VictoriaMetrics
-from tests.victoria_server import available as victoria_available
+from tests.support.prometheus_server import PrometheusServer
+from tests.support.victoria_server import VictoriaMetrics
+from tests.support.victoria_server import available as victoria_available
 
 ROOT = Path(__file__).resolve().parents[2]
 GATE_DIR = ROOT / "gate_checks"

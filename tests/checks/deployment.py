@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from tests.exporter_shapes import (
+from tests.support.exporter_shapes import (
     H100_DCGM_TOTAL_MIB,
     H100_RESERVED_MIB,
     H100_SMI_TOTAL_BYTES,
@@ -20,7 +20,7 @@ from tests.exporter_shapes import (
     write_dcgm,
     write_nvidia_smi,
 )
-from tests.prometheus_server import OpenMetrics
+from tests.support.prometheus_server import OpenMetrics
 
 T = 1_749_999_600  # 2025-06-15T15:00:00Z, a multiple of 60 s so steps line up with T
 COUNTER_STEP_SECONDS = 30

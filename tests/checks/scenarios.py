@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from tests.checks.canary_data import CANARY_SCENARIOS, write_canary
 from tests.checks.deployment import HEALTHY_LATENCY, Algorithm, NewInstance, Scenario, write
-from tests.prometheus_server import OpenMetrics
+from tests.support.prometheus_server import OpenMetrics
 
 
 def runaway(loss: float) -> Algorithm:

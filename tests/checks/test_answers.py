@@ -7,7 +7,7 @@ import math
 import pytest
 
 from gate_checks.answers import divided, hit_share, requiring, within
-from pytest_gate.query import Answer, DataState, SeriesValue
+from pytest_gate.core.query import Answer, DataState, SeriesValue
 
 
 def answer(*series: tuple[dict[str, str], float, float | None], query: str = "q") -> Answer:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pytest_gate.brief_schema import EXTRA_FIELDS, FIELDS, brief_of, violations
+from pytest_gate.contract.brief_schema import EXTRA_FIELDS, FIELDS, brief_of, violations
 from tests.checks.serving_stub import VALID_BRIEF
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from scipy.stats import fisher_exact
 
-from pytest_gate.fixtures import NO_CANARY
+from pytest_gate.run.fixtures import NO_CANARY
 from tests.checks.canary_data import (
     BASELINE_ARGS,
     CANARY_ARGS,
@@ -26,7 +26,7 @@ from tests.checks.canary_data import (
 from tests.checks.conftest import DEFAULT_CONFIG, PARALLEL_RUNS, GateRun, run_gate
 from tests.checks.deployment import T
 from tests.checks.test_smoke_checks import collected
-from tests.prometheus_server import PrometheusServer
+from tests.support.prometheus_server import PrometheusServer
 
 pytestmark = pytest.mark.prometheus
 

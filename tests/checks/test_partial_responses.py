@@ -1,6 +1,6 @@
 """A healthy deployment seen through a Thanos-like partial response is never GO.
 
-The real gate suite runs against the golden Prometheus behind a front (``tests/api_front.py``) that
+The real gate suite runs against the golden Prometheus behind a front (``tests/support/api_front.py``) that
 adds Thanos' partial-response warning to every answer: the data is the healthy scenario's, but
 every check that read it is an error quoting the warning, and the verdict is NO-GO.
 """
@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.api_front import ApiFront
 from tests.checks.conftest import run_gate, scenario_config
 from tests.checks.deployment import T
 from tests.checks.scenarios import BY_NAME
 from tests.checks.test_golden_scenarios import DEFAULT_CHECKS
-from tests.prometheus_server import PrometheusServer
+from tests.support.api_front import ApiFront
+from tests.support.prometheus_server import PrometheusServer
 
 pytestmark = pytest.mark.prometheus
 

@@ -18,9 +18,9 @@ from gate_checks.probe import (
     models_loaded,
     names_exposed,
 )
-from pytest_gate.query import DataState
+from pytest_gate.core.query import DataState
 from tests.checks.serving_stub import MODELS, VALID_BRIEF, exposition, serving_stub
-from tests.prometheus_server import free_port
+from tests.support.prometheus_server import free_port
 
 HEALTH = "http://svc/health"
 

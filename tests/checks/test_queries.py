@@ -14,8 +14,8 @@ from gate_checks.queries import (
     resource_usage,
     rl_loss_now,
 )
-from pytest_gate.config import GateConfig, load_config
-from pytest_gate.query import Matcher, RawPromQL, Selector, SustainedQuantile
+from pytest_gate.config.gateconfig import GateConfig, load_config
+from pytest_gate.core.query import Matcher, RawPromQL, Selector, SustainedQuantile
 from pytest_gate.sources.promql import display
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,7 +17,7 @@ import pytest
 from tests.checks.canary_data import CANARY_BY_NAME
 from tests.checks.conftest import DEFAULT_CONFIG, ROOT, RUN_TIMEOUT_SECONDS, gate_env
 from tests.checks.deployment import T
-from tests.prometheus_server import PrometheusServer
+from tests.support.prometheus_server import PrometheusServer
 from tests.test_readme_example import readme_block
 
 pytestmark = pytest.mark.prometheus

@@ -15,7 +15,7 @@ import pytest
 
 from tests.checks.conftest import GATE_DIR, ROOT, RUN_TIMEOUT_SECONDS, GateRun, gate_env, run_gate
 from tests.checks.serving_stub import serving_stub
-from tests.prometheus_server import free_port
+from tests.support.prometheus_server import free_port
 
 SMOKE_CHECKS = {
     "test_serving_health",

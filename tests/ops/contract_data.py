@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tests.prometheus_server import OpenMetrics
+from tests.support.prometheus_server import OpenMetrics
 
 
 @dataclass(frozen=True)

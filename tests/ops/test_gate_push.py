@@ -14,10 +14,10 @@ import requests
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from pytest_gate.push import STATUS_VALUES, PushError, build_gate_registry, push_gate_status
+from pytest_gate.output.push import STATUS_VALUES, PushError, build_gate_registry, push_gate_status
 from tests.ops.paths import ALERT_RULES, RECORDING_RULES
 from tests.ops.real_gate import GATE_CONFIG, run_gate, write_suite
-from tests.prometheus_server import PrometheusServer, Pushgateway, free_port
+from tests.support.prometheus_server import PrometheusServer, Pushgateway, free_port
 
 pytestmark = pytest.mark.prometheus
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.ops.contract_data import EXPECTED_HIT_RATE, GPUS, MODELS, contract_openmetrics
 from tests.ops.paths import DASHBOARD, RECORDING_RULES
-from tests.prometheus_server import PrometheusServer
+from tests.support.prometheus_server import PrometheusServer
 
 # What Grafana would put in for its variables when the query runs.
 GRAFANA_VARIABLES = {"$__rate_interval": "5m", "$environment": ".*"}

@@ -14,7 +14,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from pytest_gate.options import OPTION_SPECS
+from pytest_gate.config.options import OPTION_SPECS
 from serving import __main__ as serving_main
 from tests.ops.paths import K8S_DIR, PROMETHEUS_CONFIG, RECORDING_RULES, WORKFLOW
 

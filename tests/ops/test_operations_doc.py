@@ -34,7 +34,6 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.fake_pynvml import FakeDevice, FakeNvml, gib
 from tests.ops.contract_data import contract_openmetrics
 from tests.ops.doc_commands import (
     DocCommand,
@@ -46,7 +45,8 @@ from tests.ops.doc_commands import (
     recording_server,
 )
 from tests.ops.paths import ALERT_RULES, DASHBOARD, K8S_DIR, OPERATIONS_DOC, RECORDING_RULES, ROOT
-from tests.prometheus_server import PrometheusServer
+from tests.support.fake_pynvml import FakeDevice, FakeNvml, gib
+from tests.support.prometheus_server import PrometheusServer
 
 COMMANDS = read_commands(OPERATIONS_DOC.read_text())
 VARIABLES = ("PROMETHEUS_URL", "SERVING_URL", "SERVING_ADMIN_TOKEN")
@@ -61,7 +61,7 @@ KUBECTL_KINDS = {
 }
 # Installs the fake NVML from $FAKE_NVML_SPEC, then runs the real gate-vram entry point.
 GATE_VRAM_SHIM = (
-    'gate-vram() { "$DOC_PYTHON" -c "import sys, tests.fake_pynvml as f; '
+    'gate-vram() { "$DOC_PYTHON" -c "import sys, tests.support.fake_pynvml as f; '
     "f.install_from_json(sys.argv[1]); from pytest_gate.vram.cli import main; "
     'raise SystemExit(main(sys.argv[2:]))" "$FAKE_NVML_SPEC" "$@"; }\n'
 )

@@ -17,7 +17,7 @@ from tests.ops.paths import (
     RULE_TESTS_DIR,
     RULES_DIR,
 )
-from tests.prometheus_server import PROMTOOL_BIN
+from tests.support.prometheus_server import PROMTOOL_BIN
 
 RULE_TEST_FILES = sorted(RULE_TESTS_DIR.glob("*_test.yml"))
 

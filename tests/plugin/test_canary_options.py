@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_gate.options import ONE_SELECTION, SAME_SELECTION
+from pytest_gate.config.options import ONE_SELECTION, SAME_SELECTION
 from tests.plugin.suite import load_strict, write_check
 
 SHOW = (

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_gate.conclusion import DRY_RUN_LINE
+from pytest_gate.run.conclusion import DRY_RUN_LINE
 from tests.plugin.suite import load_strict, write_check
 
 CRITICAL_FAIL = (

@@ -12,11 +12,11 @@ BODIES = {
     "pass": "    gate.expect(0.1, '<=', 0.5, what='error rate', unit='ratio')\n",
     "fail": "    gate.expect(0.9, '<=', 0.5, what='error rate', unit='ratio')\n",
     "no_data": (
-        "    from pytest_gate.query import Answer, DataState\n"
+        "    from pytest_gate.core.query import Answer, DataState\n"
         "    gate.expect(Answer('rate(x[5m])', DataState.OK), '<=', 0.5, what='rate', unit='ratio')\n"
     ),
     "error": (
-        "    from pytest_gate.query import Answer, DataState\n"
+        "    from pytest_gate.core.query import Answer, DataState\n"
         "    gate.expect(Answer('q', DataState.ERROR, message='HTTP 500'), '<=', 1, what='x',"
         " unit='s')\n"
     ),
@@ -149,7 +149,7 @@ def test_observed_fields_are_recorded(pytester: pytest.Pytester, gate_suite: Pat
     write_check(
         gate_suite,
         "gpu",
-        "from pytest_gate.query import Answer, DataState, SeriesValue\n"
+        "from pytest_gate.core.query import Answer, DataState, SeriesValue\n"
         '@pytest.mark.critical\ndef test_gpu(gate):\n    """VRAM headroom"""\n'
         "    series = tuple(SeriesValue((('gpu', str(i)),), v) for i, v in enumerate([0.4, 0.12, 0.3]))\n"
         "    gate.expect(Answer('free/total', DataState.OK, series, 300), '>=', 0.2,"

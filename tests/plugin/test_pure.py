@@ -7,18 +7,7 @@ import math
 
 import pytest
 
-from pytest_gate.deadline import Deadline
-from pytest_gate.decision import (
-    CheckResult,
-    Outcome,
-    SessionState,
-    Severity,
-    Verdict,
-    decide,
-    effect_of,
-)
-from pytest_gate.durations import duration
-from pytest_gate.observe import (
+from pytest_gate.checks.observe import (
     UNKNOWN_COMPARISON,
     GateDataError,
     GateNoData,
@@ -27,11 +16,22 @@ from pytest_gate.observe import (
     Observer,
     format_value,
 )
-from pytest_gate.options import BAD_TIME, OptionError, parse_time
-from pytest_gate.query import Answer, DataState, SeriesValue
-from pytest_gate.report import CheckRecord, dumps_strict, sanitize
-from pytest_gate.terminal import check_label
-from pytest_gate.urls import redact
+from pytest_gate.config.options import BAD_TIME, OptionError, parse_time
+from pytest_gate.core.deadline import Deadline
+from pytest_gate.core.decision import (
+    CheckResult,
+    Outcome,
+    SessionState,
+    Severity,
+    Verdict,
+    decide,
+    effect_of,
+)
+from pytest_gate.core.durations import duration
+from pytest_gate.core.query import Answer, DataState, SeriesValue
+from pytest_gate.core.urls import redact
+from pytest_gate.output.report import CheckRecord, dumps_strict, sanitize
+from pytest_gate.output.terminal import check_label
 
 C, W = Severity.CRITICAL, Severity.WARNING
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from pytest_gate.lifecycle import BOTH_MARKERS, CONFIG_NOT_FOUND, RECORD_WITH_XDIST
-from pytest_gate.options import BAD_DEADLINE, BAD_TIME
-from pytest_gate.report import REPORT_WRITE_FAILED
-from pytest_gate.sourcechoice import BAD_GPU_SOURCE, TWO_SOURCES
+from pytest_gate.config.options import BAD_DEADLINE, BAD_TIME
+from pytest_gate.config.sourcechoice import BAD_GPU_SOURCE, TWO_SOURCES
+from pytest_gate.output.report import REPORT_WRITE_FAILED
+from pytest_gate.run.lifecycle import BOTH_MARKERS, CONFIG_NOT_FOUND, RECORD_WITH_XDIST
 from tests.plugin.suite import load_strict, write_check
 
 PASSING = (

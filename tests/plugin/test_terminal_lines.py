@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from pytest_gate.decision import Outcome, Severity
-from pytest_gate.report import CheckRecord
-from pytest_gate.terminal import check_line
+from pytest_gate.core.decision import Outcome, Severity
+from pytest_gate.output.report import CheckRecord
+from pytest_gate.output.terminal import check_line
 
 SIXTEEN = '''
 import pytest
 
-from pytest_gate.query import Answer, DataState
+from pytest_gate.core.query import Answer, DataState
 
 LONG_QUERY = "sum by (mode) (increase(llm_brief_total{namespace='prod'}[30m]))" * 4
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_gate.waivers import EXPIRED, POLICY_FIX
+from pytest_gate.config.waivers import EXPIRED, POLICY_FIX
 from tests.plugin.suite import load_strict, write_check
 
 SHIPPED_CONFIG = Path(__file__).resolve().parents[2] / "gate_checks" / "gate.toml"
@@ -17,7 +17,7 @@ FAILING_5XX = (
 )
 NO_DATA_SCHEMA = (
     '@pytest.mark.critical\ndef test_schema_failure_rate(gate):\n    """Schema failure rate"""\n'
-    "    from pytest_gate.query import Answer, DataState\n"
+    "    from pytest_gate.core.query import Answer, DataState\n"
     "    gate.expect(Answer('q', DataState.OK), '<=', 0.0, what='repairs', unit='ratio')\n"
 )
 PASSING = (

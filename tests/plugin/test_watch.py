@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_gate.options import BAD_FAILURE_LIMIT, WATCH_CONFLICT
-from pytest_gate.watch import FAILURE_LIMIT_REASON, INTERRUPTED_REASON, TRANSIENT_REASON
+from pytest_gate.config.options import BAD_FAILURE_LIMIT, WATCH_CONFLICT
+from pytest_gate.watch.policy import FAILURE_LIMIT_REASON, INTERRUPTED_REASON, TRANSIENT_REASON
 from tests.plugin.suite import load_strict
 
 CHECK = '''

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_gate.decision import EXIT_CODES, Verdict
-from pytest_gate.watch import (
+from pytest_gate.core.decision import EXIT_CODES, Verdict
+from pytest_gate.watch.policy import (
     FAILURE_LIMIT_REASON,
     INTERRUPTED_REASON,
     TRANSIENT_REASON,
@@ -15,7 +15,7 @@ from pytest_gate.watch import (
     round_from_report,
     should_stop,
 )
-from pytest_gate.watchrun import child_args
+from pytest_gate.watch.rounds import child_args
 
 GO, WARN, NOGO = Verdict.GO, Verdict.WARNING, Verdict.NO_GO
 

@@ -19,16 +19,16 @@ from pathlib import Path
 
 import pytest
 
-from pytest_gate.watch import FAILURE_LIMIT_REASON
+from pytest_gate.watch.policy import FAILURE_LIMIT_REASON
 from tests.plugin.suite import load_strict
-from tests.prometheus_server import PrometheusServer
+from tests.support.prometheus_server import PrometheusServer
 
 pytestmark = [pytest.mark.prometheus, pytest.mark.slow]
 
 CHECK = '''
 import pytest
 
-from pytest_gate.query import Gauge, Selector
+from pytest_gate.core.query import Gauge, Selector
 
 
 @pytest.mark.critical

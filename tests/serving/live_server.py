@@ -17,7 +17,7 @@ from serving.loader import TransformersLoader
 from serving.models import ModelRegistry
 from serving.server import Server, uvicorn_config
 from serving.state import ServingState
-from tests.prometheus_server import free_port
+from tests.support.prometheus_server import free_port
 
 START_TIMEOUT_SECONDS = 30.0
 LOAD_TIMEOUT_SECONDS = 60.0

@@ -7,12 +7,12 @@ from collections.abc import Iterator
 import pynvml
 import pytest
 
-from pytest_gate.nvml import read_gpus
+from pytest_gate.gpu.nvml import read_gpus
 from serving.admission import AdmissionController, AdmissionRefused
 from serving.config import Settings
 from serving.models import ModelRegistry, ModelSpec
-from tests.fake_pynvml import FakeDevice, FakeNvml, gib, install
 from tests.serving.live_server import TOKEN, LiveServer, serve
+from tests.support.fake_pynvml import FakeDevice, FakeNvml, gib, install
 
 
 def _spec(estimate_gib: float, gpu: int | None = None) -> ModelSpec:

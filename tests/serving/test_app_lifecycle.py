@@ -18,8 +18,8 @@ from serving.config import Settings
 from serving.loader import TransformersLoader
 from serving.models import ModelRegistry
 from serving.server import uvicorn_config
-from tests.prometheus_server import free_port
 from tests.serving.live_server import LiveServer, serve
+from tests.support.prometheus_server import free_port
 
 EXIT_TIMEOUT_SECONDS = 120.0
 

@@ -1,5 +1,5 @@
 """The brief contract exists once: the service's pydantic model accepts exactly what the smoke
-check's contract (``pytest_gate.brief_schema``) accepts."""
+check's contract (``pytest_gate.contract.brief_schema``) accepts."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from pytest_gate import brief_schema
+from pytest_gate.contract import brief_schema
 from serving.brief import Brief
 
 VALID: dict[str, Any] = {

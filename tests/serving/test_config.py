@@ -109,7 +109,7 @@ def test_bad_setting_names_the_problem(env: dict[str, str], message: str) -> Non
 
 def test_serving_modes_are_the_gates_modes() -> None:
     """The service's modes (in downshift order) are the modes the gate's checks read."""
-    from pytest_gate.checkconfig import MODES as GATE_MODES
+    from pytest_gate.config.checkconfig import MODES as GATE_MODES
     from serving.config import MODES as SERVING_MODES
 
     assert sorted(SERVING_MODES) == sorted(GATE_MODES)

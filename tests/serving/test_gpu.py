@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_gate.nvml import nvml_available
+from pytest_gate.gpu.nvml import nvml_available
 from serving.brief import Brief
 from serving.config import Settings
 from serving.models import ModelRegistry

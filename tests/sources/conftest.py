@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from pytest_gate.query import Matcher
-from pytest_gate.snapshot import MetricSnapshot, SourceSettings, open_snapshot
-from tests.prometheus_server import PrometheusServer
+from pytest_gate.core.query import Matcher
+from pytest_gate.sources.snapshot import MetricSnapshot, SourceSettings, open_snapshot
 from tests.sources import dataset
+from tests.support.prometheus_server import PrometheusServer
 
 OK_VECTOR = {
     "status": "success",

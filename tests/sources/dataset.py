@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from tests.exporter_shapes import DcgmGpu, SmiGpu, write_dcgm, write_nvidia_smi
-from tests.prometheus_server import OpenMetrics
+from tests.support.exporter_shapes import DcgmGpu, SmiGpu, write_dcgm, write_nvidia_smi
+from tests.support.prometheus_server import OpenMetrics
 
 T = 1_699_999_200.0
 """The evaluation instant (a whole hour, so subquery steps align)."""
@@ -145,7 +145,7 @@ def _gauge_scenarios(om: OpenMetrics) -> None:
 
 
 def _exporter_scenarios(om: OpenMetrics) -> None:
-    """Real exporter shapes (``tests/exporter_shapes.py`` says where each comes from)."""
+    """Real exporter shapes (``tests/support/exporter_shapes.py`` says where each comes from)."""
     write_dcgm(om, {"scenario": "dcgm"}, DCGM_GPUS, TIMES[-40:])
     write_dcgm(om, {"scenario": "dcgm_old"}, DCGM_GPUS, TIMES[-40:], reserved=False)
     write_nvidia_smi(om, {"scenario": "smi"}, SMI_GPUS, TIMES[-40:])

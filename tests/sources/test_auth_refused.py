@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_gate.query import DataState, Gauge, Selector
+from pytest_gate.core.query import DataState, Gauge, Selector
 from pytest_gate.sources.auth import PASSWORD_ENV, TOKEN_ENV, USER_ENV, WHERE_CREDENTIALS_GO
 from tests.sources.conftest import LOGIN_STATE, FaultServer, SnapshotFactory
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from pytest_gate.deadline import Deadline, DeadlineExceeded
-from pytest_gate.query import DataState, Gauge, Ratio, Selector
+from pytest_gate.core.deadline import Deadline, DeadlineExceeded
+from pytest_gate.core.query import DataState, Gauge, Ratio, Selector
 from tests.sources.conftest import FaultServer, SnapshotFactory
 
 DEADLINE_SECONDS = 1.0

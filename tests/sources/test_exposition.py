@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from pytest_gate.query import Selector
+from pytest_gate.core.query import Selector
 from pytest_gate.sources import exposition
 
 INF = math.inf

@@ -1,7 +1,7 @@
 """GPU headroom from real exporters' series: dcgm-exporter and nvidia_gpu_exporter presets.
 
 The backfilled series are shaped like each exporter's real output (names, labels and units from
-their own sources; ``tests/exporter_shapes.py`` cites the files): two H100s each, one healthy and
+their own sources; ``tests/support/exporter_shapes.py`` cites the files): two H100s each, one healthy and
 one below the 20% line.
 """
 
@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_gate.gpuexporters import DCGM, NVIDIA_SMI, PYTEST_GATE, custom
-from pytest_gate.gpusource import open_gpu_snapshot
-from pytest_gate.query import DataState
-from tests.exporter_shapes import MIB
-from tests.prometheus_server import PrometheusServer
+from pytest_gate.config.gpuexporters import DCGM, NVIDIA_SMI, PYTEST_GATE, custom
+from pytest_gate.core.query import DataState
+from pytest_gate.gpu.source import open_gpu_snapshot
 from tests.sources import dataset
 from tests.sources.conftest import SnapshotFactory
+from tests.support.exporter_shapes import MIB
+from tests.support.prometheus_server import PrometheusServer
 
 pytestmark = pytest.mark.prometheus
 

@@ -7,16 +7,16 @@ from pathlib import Path
 import pynvml
 import pytest
 
-from pytest_gate.gpuexporters import PYTEST_GATE
-from pytest_gate.gpusource import needs_metrics, open_gpu_snapshot
-from pytest_gate.nvml import nvml_available
-from pytest_gate.query import DataState
-from pytest_gate.snapshot import SourceConfigError
+from pytest_gate.config.gpuexporters import PYTEST_GATE
+from pytest_gate.core.query import DataState
+from pytest_gate.gpu.nvml import nvml_available
+from pytest_gate.gpu.source import needs_metrics, open_gpu_snapshot
 from pytest_gate.sources.recorder import answer_json
-from tests.fake_pynvml import FakeDevice, FakeNvml, gib, install
-from tests.prometheus_server import PrometheusServer, free_port
+from pytest_gate.sources.snapshot import SourceConfigError
 from tests.sources import dataset
 from tests.sources.conftest import FaultServer, SnapshotFactory
+from tests.support.fake_pynvml import FakeDevice, FakeNvml, gib, install
+from tests.support.prometheus_server import PrometheusServer, free_port
 
 NAMES = PYTEST_GATE
 EXPECTED_HEADROOM = {

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from pytest_gate.query import DataState, Gauge, Selector
-from pytest_gate.snapshot import SourceConfigError
-from tests.prometheus_server import free_port
+from pytest_gate.core.query import DataState, Gauge, Selector
+from pytest_gate.sources.snapshot import SourceConfigError
 from tests.sources.conftest import FaultServer, SnapshotFactory
+from tests.support.prometheus_server import free_port
 
 UP = Gauge(Selector("up"))
 SECRET = "s3cr3t-p@ss"

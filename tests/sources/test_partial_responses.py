@@ -1,6 +1,6 @@
 """Answers with ``warnings`` are errors, ``infos`` are notes: a real Prometheus behind a front.
 
-The front (``tests/api_front.py``) adds the remarks Thanos, Mimir and Prometheus 2.50+ really send
+The front (``tests/support/api_front.py``) adds the remarks Thanos, Mimir and Prometheus 2.50+ really send
 (Thanos' ``No StoreAPIs matched for this query`` from its querier's store proxy; Prometheus'
 ``PromQL info: metric might not be a counter ...`` annotation) to answers a real Prometheus
 computed from backfilled data.
@@ -12,10 +12,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from pytest_gate.query import DataState, Gauge, RangeSeries, Ratio, Selector
-from tests.api_front import ApiFront
-from tests.prometheus_server import PrometheusServer
+from pytest_gate.core.query import DataState, Gauge, RangeSeries, Ratio, Selector
 from tests.sources.conftest import SnapshotFactory
+from tests.support.api_front import ApiFront
+from tests.support.prometheus_server import PrometheusServer
 
 pytestmark = pytest.mark.prometheus
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_gate.query import DataState, Gauge, RangeSeries, Ratio, RawPromQL, Selector
-from tests.prometheus_server import free_port
+from pytest_gate.core.query import DataState, Gauge, RangeSeries, Ratio, RawPromQL, Selector
 from tests.sources.conftest import FaultServer, SnapshotFactory
+from tests.support.prometheus_server import free_port
 
 UP = Gauge(Selector("up"))
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from pytest_gate.query import (
+from pytest_gate.core.query import (
     AvgOverTime,
     DataState,
     Gauge,
@@ -17,9 +17,9 @@ from pytest_gate.query import (
     Selector,
     SustainedQuantile,
 )
-from tests.prometheus_server import PrometheusServer
 from tests.sources import dataset
 from tests.sources.conftest import SnapshotFactory
+from tests.support.prometheus_server import PrometheusServer
 
 pytestmark = pytest.mark.prometheus
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_gate.query import (
+from pytest_gate.core.query import (
     AvgOverTime,
     Gauge,
     Matcher,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_gate.query import (
+from pytest_gate.core.query import (
     AvgOverTime,
     DataState,
     Gauge,
@@ -20,12 +20,12 @@ from pytest_gate.query import (
     Selector,
     SustainedQuantile,
 )
-from pytest_gate.snapshot import SourceConfigError
 from pytest_gate.sources.recorder import answer_json
 from pytest_gate.sources.replay import recorded_time
-from tests.prometheus_server import PrometheusServer
+from pytest_gate.sources.snapshot import SourceConfigError
 from tests.sources import dataset
 from tests.sources.conftest import FaultServer, SnapshotFactory
+from tests.support.prometheus_server import PrometheusServer
 
 DATA = Path(__file__).parent.parent / "data"
 FIXES = Selector("llm_schema_fix_count_total")

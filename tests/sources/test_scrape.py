@@ -8,13 +8,13 @@ from collections.abc import Callable, Iterator
 import pytest
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
-from pytest_gate import query
-from pytest_gate.query import DataState, Quantile, Ratio, Selector
-from pytest_gate.snapshot import MetricSnapshot, SourceConfigError
+from pytest_gate.core import query
+from pytest_gate.core.query import DataState, Quantile, Ratio, Selector
 from pytest_gate.sources.scrape import LIFETIME_NOTE, NO_HISTORY, NO_PROMQL, SELECTOR_NOTE
-from tests.prometheus_server import free_port
+from pytest_gate.sources.snapshot import MetricSnapshot, SourceConfigError
 from tests.sources import dataset
 from tests.sources.conftest import FaultServer, SnapshotFactory
+from tests.support.prometheus_server import free_port
 
 FIXES = Selector("llm_schema_fix_count_total")
 BRIEFS = Selector("llm_brief_total")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_gate.deadline import Deadline
-from pytest_gate.query import Answer, DataState, Gauge, Query, Ratio, Selector
-from pytest_gate.snapshot import MetricSnapshot, SourceConfigError
+from pytest_gate.core.deadline import Deadline
+from pytest_gate.core.query import Answer, DataState, Gauge, Query, Ratio, Selector
+from pytest_gate.sources.snapshot import MetricSnapshot, SourceConfigError
 from tests.sources.conftest import FaultServer, SnapshotFactory
 
 UP = Gauge(Selector("up"))

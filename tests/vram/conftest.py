@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_pynvml import FakeNvml
+from tests.support.fake_pynvml import FakeNvml
 from tests.vram.process import (
     PROCESS_TIMEOUT_SECONDS,
     REPO_ROOT,

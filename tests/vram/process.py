@@ -14,7 +14,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Installs the fake from argv[1] in the child, then runs the real entry point on the rest.
 _CHILD = (
-    "import sys, tests.fake_pynvml as fake; fake.install_from_json(sys.argv[1]); "
+    "import sys, tests.support.fake_pynvml as fake; fake.install_from_json(sys.argv[1]); "
     "from pytest_gate.vram.cli import main; raise SystemExit(main(sys.argv[2:]))"
 )
 PROCESS_TIMEOUT_SECONDS = 30.0

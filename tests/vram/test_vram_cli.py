@@ -9,7 +9,7 @@ import pynvml
 import pytest
 
 from pytest_gate.vram.cli import main
-from tests.fake_pynvml import FakeDevice, FakeNvml, gib, install
+from tests.support.fake_pynvml import FakeDevice, FakeNvml, gib, install
 
 REGISTRY = """\
 [models.qwen_32b]

@@ -10,7 +10,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from pytest_gate.vram import exporter
-from tests.fake_pynvml import FakeDevice, FakeNvml, gib, install
+from tests.support.fake_pynvml import FakeDevice, FakeNvml, gib, install
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 

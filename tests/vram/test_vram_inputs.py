@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from pytest_gate.contract.sizes import parse_bytes
 from pytest_gate.vram.registry import RegistryError, load_registry, parse_model_option
-from pytest_gate.vram.sizes import parse_bytes
 
 GIB = 1024**3
 

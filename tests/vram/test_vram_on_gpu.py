@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from pytest_gate.nvml import nvml_available
+from pytest_gate.gpu.nvml import nvml_available
 from tests.vram.process import REPO_ROOT, child_env
 
 MIB = 1024**2

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_gate.gpu import FAIL, PASS, WARN, GpuMemory
+from pytest_gate.gpu.memory import FAIL, PASS, WARN, GpuMemory
 from pytest_gate.vram.plan import (
     DOES_NOT_FIT,
     LARGEST_APART,

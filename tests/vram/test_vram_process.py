@@ -10,8 +10,8 @@ import pynvml
 import pytest
 import requests
 
-from pytest_gate.nvml import nvml_available
-from tests.fake_pynvml import FakeDevice, FakeNvml, gib
+from pytest_gate.gpu.nvml import nvml_available
+from tests.support.fake_pynvml import FakeDevice, FakeNvml, gib
 from tests.vram.process import REPO_ROOT, Runner, Starter, child_env, read_line
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pynvml
 import pytest
 
-from tests.fake_pynvml import FakeDevice, FakeNvml, gib
-from tests.prometheus_server import PrometheusServer
+from tests.support.fake_pynvml import FakeDevice, FakeNvml, gib
+from tests.support.prometheus_server import PrometheusServer
 from tests.vram.process import REPO_ROOT, child_env, command, read_line
 
 pytestmark = pytest.mark.prometheus

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from pytest_gate.gpu import GpuMemory
-from pytest_gate.nvml import NvmlUnavailable
+from pytest_gate.gpu.memory import GpuMemory
+from pytest_gate.gpu.nvml import NvmlUnavailable
 from pytest_gate.vram import render
 from pytest_gate.vram.plan import plan_placement
 

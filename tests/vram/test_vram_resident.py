@@ -10,7 +10,7 @@ import pytest
 
 from pytest_gate.vram.cli import main
 from pytest_gate.vram.resident import ResidentError, fetch_loaded_models, loaded_models
-from tests.fake_pynvml import FakeDevice, FakeNvml, gib, install
+from tests.support.fake_pynvml import FakeDevice, FakeNvml, gib, install
 
 SERVING_METRICS = """\
 # HELP llm_model_loaded 1 when the model is loaded

@@ -1,0 +1,328 @@
+"""The semantic metric API: what a check may ask a metric source, and what it gets back.
+
+Checks ask for meanings (a ratio of two counters over a window, a histogram quantile, a gauge's
+series), never raw HTTP. Each source (Prometheus, ``/metrics`` scrape, replay) answers the same
+frozen, hashable query objects, so a session-wide cache can answer a repeated query once, and a
+recording can be keyed on them. Every :class:`Answer` carries its per-series values, the query text,
+the window, the sample count and a data-quality :class:`DataState`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pytest_gate.core.durations import duration
+
+
+class DataState(StrEnum):
+    """Data quality of an answer; anything but ``OK`` can never become a pass."""
+
+    OK = "ok"
+    NO_DATA = "no_data"
+    ERROR = "error"
+
+
+MATCH_OPERATORS = ("=", "!=", "=~", "!~")
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """One label matcher, e.g. ``Matcher("status", "=~", "5..")``."""
+
+    label: str
+    op: str
+    value: str
+
+    def __post_init__(self) -> None:
+        if self.op not in MATCH_OPERATORS:
+            raise ValueError(f"unknown matcher operator {self.op!r}; use one of {MATCH_OPERATORS}")
+
+
+@dataclass(frozen=True)
+class Selector:
+    """A metric name with label matchers, e.g. ``http_requests_total{status=~"5.."}``."""
+
+    metric: str
+    matchers: tuple[Matcher, ...] = ()
+
+    @classmethod
+    def of(cls, metric: str, **equals: str) -> Selector:
+        """Build a selector with ``=`` matchers only: ``Selector.of("up", job="serving")``."""
+        return cls(metric, tuple(Matcher(k, "=", v) for k, v in sorted(equals.items())))
+
+    def where(self, label: str, op: str, value: str) -> Selector:
+        """Return a copy with one more matcher."""
+        return Selector(self.metric, (*self.matchers, Matcher(label, op, value)))
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """``increase(numerator[window]) / increase(denominator[window])`` per group of ``by`` labels.
+
+    Numerator and denominator are fetched separately: an absent numerator with a present, non-zero
+    denominator is a real 0; an absent or zero denominator is no data. ``samples`` of each series is
+    the denominator's increase (the traffic), so a floor on it can be applied.
+    """
+
+    numerator: Selector
+    denominator: Selector
+    window_seconds: int
+    by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Quantile:
+    """``histogram_quantile(q, sum by (le, *by) (rate(metric_bucket[window])))``.
+
+    ``metric`` is the histogram's base name (without ``_bucket``). ``samples`` of each series is the
+    observation count over the window.
+    """
+
+    metric: Selector
+    quantile: float
+    window_seconds: int
+    by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SustainedQuantile:
+    """The minimum, over the last ``outer_seconds``, of the quantile over ``inner_seconds`` windows.
+
+    Above a limit means "above throughout the outer window" (evaluated every ``step_seconds``).
+    A single ``/metrics`` scrape cannot answer this (no history): such sources answer no_data.
+    """
+
+    metric: Selector
+    quantile: float
+    inner_seconds: int
+    outer_seconds: int
+    step_seconds: int
+    by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Gauge:
+    """Every series' current value of a gauge (or ``up``)."""
+
+    selector: Selector
+
+
+@dataclass(frozen=True)
+class AvgOverTime:
+    """``avg_over_time(selector[window])`` per series (baselines)."""
+
+    selector: Selector
+    window_seconds: int
+
+
+@dataclass(frozen=True)
+class RangeSeries:
+    """Every series' points over the last ``window_seconds`` at ``step_seconds`` (trends)."""
+
+    selector: Selector
+    window_seconds: int
+    step_seconds: int
+
+
+@dataclass(frozen=True)
+class RawPromQL:
+    """An instant PromQL expression for custom checks (Prometheus and replay sources only)."""
+
+    expr: str
+
+
+Query = Ratio | Quantile | SustainedQuantile | Gauge | AvgOverTime | RangeSeries | RawPromQL
+
+
+@dataclass(frozen=True)
+class SeriesValue:
+    """One series of an answer: its labels, its value and, for trends, its points."""
+
+    labels: Labels
+    value: float
+    samples: float | None = None
+    points: tuple[tuple[float, float], ...] = ()
+
+    @property
+    def label_map(self) -> dict[str, str]:
+        """The labels as a dict."""
+        return dict(self.labels)
+
+    def describe(self, keys: tuple[str, ...] = ()) -> str:
+        """``gpu=1,mode=fast``: the given label keys (all when empty), for messages and reports."""
+        labels = self.label_map
+        shown = keys or tuple(sorted(labels))
+        return ",".join(f"{k}={labels[k]}" for k in shown if k in labels)
+
+
+def labels_from_json(data: Any) -> Labels:
+    """A label set from JSON: a list of ``[name, value]`` pairs, or an object."""
+    pairs = data.items() if isinstance(data, Mapping) else data
+    return tuple(sorted((str(k), str(v)) for k, v in pairs))
+
+
+def labels_of(mapping: Mapping[str, str]) -> Labels:
+    """Canonical (sorted, hashable) form of a label mapping."""
+    return tuple(sorted(mapping.items()))
+
+
+Labels = tuple[tuple[str, str], ...]
+PARTIAL_INTERVALS = 1.5
+"""A window is partly covered when its oldest sample is more than this many scrape intervals late."""
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of its window a counter answer saw (DESIGN §2, "Window coverage").
+
+    Read from the raw samples of the traffic series (a ratio's denominator, a histogram's
+    ``_count``) in the window ending at T. ``born_inside`` holds the labels of the series whose
+    first sample lies inside the window (counted from zero); ``sparse`` those with fewer than two
+    samples in it.
+    """
+
+    window_seconds: int
+    series: int
+    samples: int
+    fewest_samples: int
+    oldest_age_seconds: float | None
+    interval_seconds: float | None
+    born_inside: tuple[Labels, ...] = ()
+    sparse: tuple[Labels, ...] = ()
+
+    @property
+    def partial(self) -> bool:
+        """True when the oldest sample is well inside the window (history starts late)."""
+        if self.oldest_age_seconds is None:
+            return True
+        slack = PARTIAL_INTERVALS * (self.interval_seconds or 0.0)
+        return self.oldest_age_seconds + slack < self.window_seconds
+
+    def to_json(self) -> dict[str, Any]:
+        """Every field as strict JSON (label sets as lists of pairs), exactly."""
+        return {
+            "window_seconds": self.window_seconds,
+            "series": self.series,
+            "samples": self.samples,
+            "fewest_samples": self.fewest_samples,
+            "oldest_age_seconds": self.oldest_age_seconds,
+            "interval_seconds": self.interval_seconds,
+            "born_inside": [[list(pair) for pair in labels] for labels in self.born_inside],
+            "sparse": [[list(pair) for pair in labels] for labels in self.sparse],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Coverage:
+        """The coverage of :meth:`to_json`; raises ``KeyError``/``TypeError``/``ValueError``."""
+        age, interval = data["oldest_age_seconds"], data["interval_seconds"]
+        return cls(
+            window_seconds=int(data["window_seconds"]),
+            series=int(data["series"]),
+            samples=int(data["samples"]),
+            fewest_samples=int(data["fewest_samples"]),
+            oldest_age_seconds=None if age is None else float(age),
+            interval_seconds=None if interval is None else float(interval),
+            born_inside=tuple(labels_from_json(labels) for labels in data["born_inside"]),
+            sparse=tuple(labels_from_json(labels) for labels in data["sparse"]),
+        )
+
+    def combined(self, other: Coverage | None) -> Coverage:
+        """The coverage of an answer derived from this one and ``other`` (the weaker of both)."""
+        if other is None:
+            return self
+        ages = [a for a in (self.oldest_age_seconds, other.oldest_age_seconds) if a is not None]
+        intervals = [i for i in (self.interval_seconds, other.interval_seconds) if i is not None]
+        return Coverage(
+            window_seconds=max(self.window_seconds, other.window_seconds),
+            series=self.series + other.series,
+            samples=self.samples + other.samples,
+            fewest_samples=min(self.fewest_samples, other.fewest_samples),
+            oldest_age_seconds=min(ages) if ages else None,
+            interval_seconds=max(intervals) if intervals else None,
+            born_inside=tuple(dict.fromkeys(self.born_inside + other.born_inside)),
+            sparse=tuple(dict.fromkeys(self.sparse + other.sparse)),
+        )
+
+    def summary(self) -> str:
+        """One short clause for the terminal and messages; empty for a fully covered window.
+
+        ``5m window covered from 4s ago; 9 new series counted from zero (job=serving,...)``.
+        """
+        parts: list[str] = []
+        if self.partial:
+            window = duration(self.window_seconds)
+            if self.oldest_age_seconds is None:
+                parts.append(f"{window} window has no samples")
+            else:
+                age = duration(self.oldest_age_seconds)
+                parts.append(f"{window} window covered from {age} ago")
+        if self.born_inside:
+            parts.append(
+                f"{len(self.born_inside)} new series counted from zero "
+                f"({targets_text(self.born_inside)})"
+            )
+        return "; ".join(parts)
+
+
+TARGET_LABELS = ("job", "instance")
+SHOWN_TARGETS = 3
+
+
+def target_of(labels: Labels) -> str:
+    """``job=serving,instance=10.0.0.7:8000`` where the series has them, else every label."""
+    mapping = dict(labels)
+    target = [(k, mapping[k]) for k in TARGET_LABELS if k in mapping]
+    return ",".join(f"{k}={v}" for k, v in (target or labels)) or "all series"
+
+
+def targets_text(series: tuple[Labels, ...]) -> str:
+    """The distinct targets of ``series``, the first few by name: ``job=a,instance=b; ...``."""
+    names = list(dict.fromkeys(target_of(labels) for labels in series))
+    shown = "; ".join(names[:SHOWN_TARGETS])
+    if len(names) > SHOWN_TARGETS:
+        shown += f"; and {len(names) - SHOWN_TARGETS} more"
+    return shown
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a source returns for one query at the evaluation instant."""
+
+    query_text: str
+    state: DataState
+    series: tuple[SeriesValue, ...] = ()
+    window_seconds: int | None = None
+    message: str = ""
+    source: str = ""
+    notes: tuple[str, ...] = field(default=())
+    coverage: Coverage | None = None
+    deadline_exceeded: bool = False
+    """True when the gate's deadline passed before this answer came (reason ``deadline``)."""
+
+    @property
+    def samples(self) -> float | None:
+        """Total samples over all series, where the source counted them."""
+        counted = [s.samples for s in self.series if s.samples is not None]
+        return sum(counted) if counted else None
+
+    def with_state(self, state: DataState, message: str) -> Answer:
+        """The same answer in another data-quality state, with the message that explains it."""
+        return dataclasses.replace(self, state=state, message=message)
+
+    def checked(self) -> Answer:
+        """Turn an OK answer with no series or a NaN/±Inf value into the right failed state."""
+        if self.state is not DataState.OK:
+            return self
+        if not self.series:
+            return self.with_state(DataState.NO_DATA, "empty result (no series matched)")
+        for s in self.series:
+            if math.isnan(s.value):
+                return self.with_state(DataState.NO_DATA, f"NaN value ({s.describe()})")
+            if math.isinf(s.value):
+                return self.with_state(DataState.ERROR, f"infinite value ({s.describe()})")
+        return self

@@ -1,0 +1,1 @@
+"""Outputs of a decided gate run: the JSON report, the terminal traffic light, the Pushgateway push."""

@@ -1,0 +1,132 @@
+"""``--gate-watch`` inside a pytest session: run the rounds, print them, write the final report.
+
+The parent session collects the checks (so selection and collection errors are known) but runs
+none itself: :func:`run` replaces its test loop with the rounds of :mod:`pytest_gate.watch.rounds`,
+and :func:`conclude` replaces the one-shot conclusion.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_gate.output.report import ReportWriteError, write_report
+from pytest_gate.output.terminal import COLOURS
+from pytest_gate.run.session import GateSession
+from pytest_gate.watch.policy import (
+    WatchPlan,
+    conclude_watch,
+    final_line,
+    github_rounds,
+    round_line,
+)
+from pytest_gate.watch.rounds import WatchRun, watch
+
+SUMMARY_FAILED = "cannot append to GITHUB_STEP_SUMMARY ({path}): {cause}"
+
+
+def plan_of(state: GateSession) -> WatchPlan | None:
+    """The watch plan of this run, or ``None`` when it is a one-shot gate run."""
+    options = state.options
+    if options is None or options.watch_seconds is None:
+        return None
+    return WatchPlan(options.watch_seconds, options.interval_seconds, options.failure_limit)
+
+
+def run(config: pytest.Config, state: GateSession, plan: WatchPlan) -> WatchRun:
+    """Every round, one line each as it ends; the run is kept in ``state`` for the conclusion."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    options = state.options
+    assert options is not None  # a plan exists only with options
+
+    def on_round(current: WatchRun) -> None:
+        state.watch_run = current
+        item = current.rounds[-1]
+        if reporter is not None:
+            reporter.write_line(
+                round_line(item, plan, current.rounds), **{COLOURS[item.verdict]: True}
+            )
+        _write(state, current, partial=True)
+
+    if reporter is not None:
+        reporter.write_sep(
+            "=",
+            f"gate watch: {plan.rounds} rounds every {plan.interval_seconds:g}s for "
+            f"{plan.watch_seconds:g}s, stop at {plan.failure_limit} consecutive NO-GO",
+        )
+    result = watch(
+        plan,
+        config.invocation_params.args,
+        config.invocation_params.dir,
+        options.deadline_seconds,
+        on_round,
+    )
+    state.watch_run = result
+    return result
+
+
+def combined_report(state: GateSession, current: WatchRun, *, partial: bool) -> dict[str, Any]:
+    """The latest round's report with the watch's verdict on top and every round beside it."""
+    outcome = conclude_watch(current.rounds, current.plan, interrupted=current.interrupted)
+    base = dict(current.last_report or {})
+    base.update(
+        verdict=outcome.verdict.value,
+        exit_code=outcome.exit_code,
+        reason=outcome.reason,
+        duration_s=round(time.monotonic() - state.started, 6),
+        dry_run=state.options is not None and state.options.dry_run,
+        watch={
+            "watch_seconds": current.plan.watch_seconds,
+            "interval_seconds": current.plan.interval_seconds,
+            "failure_limit": current.plan.failure_limit,
+            "rounds_planned": current.plan.rounds,
+            "finished": not partial,
+            "stopped_early": outcome.stopped_early,
+            "interrupted": current.interrupted,
+            "rounds": [item.to_dict() for item in current.rounds],
+        },
+    )
+    return base
+
+
+def _write(state: GateSession, current: WatchRun, *, partial: bool) -> dict[str, Any]:
+    report = combined_report(state, current, partial=partial)
+    target = state.options.report if state.options is not None else None
+    if target is not None:
+        try:
+            write_report(target, report)
+        except ReportWriteError as exc:
+            if not partial:
+                state.messages.append(str(exc))
+    return report
+
+
+def conclude(state: GateSession, current: WatchRun) -> None:
+    """The final report, the GitHub summary of the rounds, and the exit code."""
+    outcome = conclude_watch(current.rounds, current.plan, interrupted=current.interrupted)
+    state.report_dict = _write(state, current, partial=False)
+    dry_run = state.options is not None and state.options.dry_run
+    state.exit_code = 0 if dry_run else outcome.exit_code  # a dry run reports, never blocks
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if path:
+        try:
+            with Path(path).open("a", encoding="utf-8") as handle:
+                handle.write(github_rounds(outcome, current.rounds, current.plan))
+        except OSError as exc:
+            state.messages.append(SUMMARY_FAILED.format(path=path, cause=exc.strerror or exc))
+
+
+def show(reporter: pytest.TerminalReporter, state: GateSession, current: WatchRun) -> None:
+    """Session messages and the watch's final line."""
+    outcome = conclude_watch(current.rounds, current.plan, interrupted=current.interrupted)
+    for message in state.messages:
+        reporter.write_line(f"gate: {message}", red=True)
+    reporter.write_line(
+        final_line(outcome, current.rounds, current.plan),
+        **{COLOURS[outcome.verdict]: True, "bold": True},
+    )
+    state.light_shown = True
