@@ -7,8 +7,8 @@ keeps a failed state failed, so missing data still fails closed in the observer.
 
 from __future__ import annotations
 
+from pytest_gate import Answer, Coverage, DataState, Labels, SeriesValue
 from pytest_gate.checks.observe import COMPARISONS
-from pytest_gate.core.query import Answer, Coverage, DataState, Labels, SeriesValue
 from pytest_gate.stats.canary import BASELINE, CANARY
 
 NAME_LABEL = "__name__"

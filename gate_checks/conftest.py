@@ -17,10 +17,7 @@ from collections.abc import Iterable
 
 import pytest
 
-from pytest_gate.config.gateconfig import GateConfig
-from pytest_gate.core.query import Answer, Query
-from pytest_gate.sources.snapshot import MetricSnapshot
-from pytest_gate.stats.canary import CanarySelection
+from pytest_gate import Answer, CanarySelection, GateConfig, MetricSnapshot, Query
 
 from . import probe
 from .queries import canary_plan, plan

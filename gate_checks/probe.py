@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_gate import Answer, DataState, Labels, SeriesValue
 from pytest_gate.contract.brief_schema import brief_of, violations
-from pytest_gate.core.query import Answer, DataState, Labels, SeriesValue
 
 HTTP_OK = 200
 LOADED = 1.0

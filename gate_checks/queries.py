@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from string import Template
 
-from pytest_gate.config.checkconfig import MODES, ResourceUsage
-from pytest_gate.config.gateconfig import GateConfig
-from pytest_gate.core.query import (
+from pytest_gate import (
+    MODES,
     AvgOverTime,
+    CanarySelection,
+    GateConfig,
     Gauge,
     Matcher,
     Quantile,
@@ -20,10 +21,11 @@ from pytest_gate.core.query import (
     RangeSeries,
     Ratio,
     RawPromQL,
+    ResourceUsage,
     Selector,
     SustainedQuantile,
+    narrowed,
 )
-from pytest_gate.stats.canary import CanarySelection, narrowed
 
 P95 = 0.95
 LATENCY_MODES = MODES

@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_gate.checks.observe import Observer
-from pytest_gate.config.gateconfig import GateConfig
-from pytest_gate.core.durations import duration
-from pytest_gate.sources.snapshot import MetricSnapshot
-from pytest_gate.stats.canary import CanarySelection, paired
+from pytest_gate import CanarySelection, GateConfig, MetricSnapshot, Observer, duration, paired
 
 from .answers import against_baseline, both_values
 from .queries import LATENCY_MODES, canary_5xx_rate, canary_p95, canary_schema_repairs

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_gate.checks.observe import Observer
-from pytest_gate.config.gateconfig import GateConfig
-from pytest_gate.gpu.source import GpuSnapshot
+from pytest_gate import GateConfig, GpuSnapshot, Observer
 
 
 @pytest.mark.critical

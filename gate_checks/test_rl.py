@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_gate.checks.observe import Observer
-from pytest_gate.config.gateconfig import GateConfig
-from pytest_gate.core.durations import duration
-from pytest_gate.sources.snapshot import MetricSnapshot
-from pytest_gate.stats.trend import slopes
+from pytest_gate import GateConfig, MetricSnapshot, Observer, duration, slopes
 
 from .answers import divided
 from .queries import ALGORITHM, LOSS_TYPE, rl_loss_baseline, rl_loss_now, rl_reward_range

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_gate.checks.observe import Observer
-from pytest_gate.config.gateconfig import GateConfig
-from pytest_gate.core.durations import duration
-from pytest_gate.sources.snapshot import MetricSnapshot
+from pytest_gate import GateConfig, MetricSnapshot, Observer, duration
 
 from .queries import schema_failure_rate
 

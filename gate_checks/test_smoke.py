@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_gate.checks.observe import Observer
-from pytest_gate.core.query import Answer
+from pytest_gate import Answer, Observer
 
 from .probe import HELD, HTTP_OK, LOADED, PRESENT
 
