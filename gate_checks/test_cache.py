@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_gate import GateConfig, MetricSnapshot, Observer, duration
+from pytest_gate import GateConfig, MetricSnapshot, Observer, duration, hit_share
 
-from .answers import hit_share
 from .queries import CACHED_MODES, cache_counter_ratios
 
 

@@ -8,9 +8,17 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_gate import CanarySelection, GateConfig, MetricSnapshot, Observer, duration, paired
+from pytest_gate import (
+    CanarySelection,
+    GateConfig,
+    MetricSnapshot,
+    Observer,
+    against_baseline,
+    both_values,
+    duration,
+    paired,
+)
 
-from .answers import against_baseline, both_values
 from .queries import LATENCY_MODES, canary_5xx_rate, canary_p95, canary_schema_repairs
 
 

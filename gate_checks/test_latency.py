@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_gate import GateConfig, MetricSnapshot, Observer, duration
+from pytest_gate import GateConfig, MetricSnapshot, Observer, duration, within
 
-from .answers import within
 from .queries import CREATIVE, LATENCY_MODES, creative_p95_sustained, p95_latency
 
 

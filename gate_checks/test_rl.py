@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_gate import GateConfig, MetricSnapshot, Observer, duration, slopes
+from pytest_gate import GateConfig, MetricSnapshot, Observer, divided, duration, slopes
 
-from .answers import divided
 from .queries import ALGORITHM, LOSS_TYPE, rl_loss_baseline, rl_loss_now, rl_reward_range
 
 SERIES_KEYS = (ALGORITHM, LOSS_TYPE)

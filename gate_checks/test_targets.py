@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_gate import GateConfig, MetricSnapshot, Observer
+from pytest_gate import GateConfig, MetricSnapshot, Observer, requiring
 
-from .answers import requiring
 from .queries import JOB, TARGET_UP, scrape_targets
 
 

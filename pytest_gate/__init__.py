@@ -41,6 +41,13 @@ _EXPORTS: dict[str, str] = {
     "Observer": "pytest_gate.checks.observe",
     "GateNoData": "pytest_gate.checks.observe",
     "GateDataError": "pytest_gate.checks.observe",
+    # answers derived from answers (pure; a failed state stays failed)
+    "within": "pytest_gate.checks.answers",
+    "divided": "pytest_gate.checks.answers",
+    "requiring": "pytest_gate.checks.answers",
+    "hit_share": "pytest_gate.checks.answers",
+    "against_baseline": "pytest_gate.checks.answers",
+    "both_values": "pytest_gate.checks.answers",
     # canary selections
     "CanarySelection": "pytest_gate.stats.canary",
     "narrowed": "pytest_gate.stats.canary",
@@ -77,10 +84,16 @@ __all__ = [
     "SeriesValue",
     "SustainedQuantile",
     "__version__",
+    "against_baseline",
+    "both_values",
+    "divided",
     "duration",
+    "hit_share",
     "narrowed",
     "paired",
+    "requiring",
     "slopes",
+    "within",
 ]
 
 
@@ -99,6 +112,14 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from pytest_gate.checks.answers import (
+        against_baseline,
+        both_values,
+        divided,
+        hit_share,
+        requiring,
+        within,
+    )
     from pytest_gate.checks.observe import GateDataError, GateNoData, Observer
     from pytest_gate.config.checkconfig import MODES, ResourceUsage
     from pytest_gate.config.gateconfig import GateConfig

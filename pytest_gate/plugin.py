@@ -9,11 +9,20 @@ from typing import Any
 
 import pytest
 
-from pytest_gate.checks.observe import NOT_APPLICABLE_KEY
+from pytest_gate.checks.observe import Findings
 from pytest_gate.config.options import OptionError, add_options, resolve_options
 from pytest_gate.core.decision import SessionState, Severity
 from pytest_gate.run import conclusion, fixtures, hooks, lifecycle
-from pytest_gate.run.outcomes import META_KEY, PHASE_KEY, MarkerConflictError, phase_info
+from pytest_gate.run.outcomes import (
+    CHECK_META,
+    FINDINGS,
+    REPORT_ATTRIBUTE,
+    MarkerConflictError,
+    from_wire,
+    phase_info,
+    phase_of,
+    to_wire,
+)
 from pytest_gate.run.session import GATE_SESSION, GateSession
 
 MARKERS = (
@@ -114,7 +123,7 @@ class GateRun:
             lifecycle.enter_gate_mode(self.config, self.state)
         if self.state.gate_mode:
             for item in items:
-                item.user_properties.append((META_KEY, lifecycle.item_meta(item)))
+                item.stash[CHECK_META] = lifecycle.item_meta(item)
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         """Remember deselected checks for the report's ``selection``."""
@@ -130,7 +139,7 @@ class GateRun:
             raise MarkerConflictError(conflict)
         reason = lifecycle.not_applicable_reason(self.state, item)
         if reason:
-            item.user_properties.append((NOT_APPLICABLE_KEY, reason))
+            item.stash.setdefault(FINDINGS, Findings()).not_applicable = reason
             pytest.skip(reason)
 
     @pytest.hookimpl(tryfirst=True)
@@ -155,17 +164,40 @@ class GateRun:
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         """Classify each phase where its exception is known; the result travels with the report."""
         report = yield
-        if self.state.gate_mode:
-            report.user_properties.append((PHASE_KEY, phase_info(report, call.excinfo)))
+        meta = item.stash.get(CHECK_META, None)
+        if self.state.gate_mode and meta is not None:
+            findings = item.stash.get(FINDINGS, None)
+            setattr(report, REPORT_ATTRIBUTE, phase_info(report, call.excinfo, meta, findings))
+        return report
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_report_to_serializable(
+        self, report: pytest.TestReport | pytest.CollectReport
+    ) -> Generator[None, dict[str, Any] | None, dict[str, Any] | None]:
+        """The check's record crosses the process boundary (xdist) as JSON, once."""
+        data = yield
+        if data is not None:
+            to_wire(report, data)
+        return data
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_report_from_serializable(
+        self, data: dict[str, Any]
+    ) -> Generator[None, pytest.TestReport | pytest.CollectReport | None, Any]:
+        """... and becomes the typed record again where it arrives."""
+        report = yield
+        if report is not None:
+            from_wire(report)
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Collect every phase of every check (on xdist's controller too)."""
-        if any(name == META_KEY for name, _ in report.user_properties):
+        phase = phase_of(report)
+        if phase is not None:
             self.state.gate_mode = True
-            self.state.tracker.add(report)
-            for phase_state in self.state.tracker.session_states(report):
-                self.state.fail(phase_state, "")
+            self.state.tracker.add(phase, report.nodeid, float(report.duration))
+            if phase.session_state is not None:
+                self.state.fail(phase.session_state, "")
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """A collection error makes the gate NO-GO."""

@@ -11,39 +11,35 @@ and ``error`` (never a pass, never a skip).
 from __future__ import annotations
 
 import math
-import operator
-from collections.abc import Callable, Mapping, MutableSequence
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 import pytest
 
-from pytest_gate.core.query import (
-    Answer,
-    Coverage,
-    DataState,
-    Labels,
-    SeriesValue,
-    labels_from_json,
+from pytest_gate.core.observation import (
+    COMPARISONS,
+    NEGATIONS,
+    P_VALUE,
+    Observation,
+    ObservedSeries,
+    format_value,
+    margin_of,
 )
+from pytest_gate.core.query import Answer, DataState, SeriesValue
 from pytest_gate.sources.base import query_suffix
 from pytest_gate.stats.canary import compare, sides
-from pytest_gate.stats.exact import format_p
 
-OBSERVATION_KEY = "gate.observation"
-NOT_APPLICABLE_KEY = "gate.not_applicable"
+__all__ = [
+    "UNKNOWN_COMPARISON",
+    "Findings",
+    "GateDataError",
+    "GateNoData",
+    "Observation",
+    "ObservedSeries",
+    "Observer",
+    "format_value",
+]
 
-COMPARISONS: dict[str, Callable[[float, float], bool]] = {
-    "<=": operator.le,
-    ">=": operator.ge,
-    "<": operator.lt,
-    ">": operator.gt,
-    "==": operator.eq,
-}
-NEGATIONS = {"<=": ">", ">=": "<", "<": ">=", ">": "<=", "==": "!="}
 UNKNOWN_COMPARISON = "unknown comparison {op!r}; use one of <=, >=, <, >, =="
-P_VALUE = "p"
-"""The unit of a p-value (shown as ``0.00028``, not as a percentage)."""
 
 
 class GateNoData(Exception):
@@ -52,142 +48,6 @@ class GateNoData(Exception):
 
 class GateDataError(Exception):
     """The data a check needs could not be read: transport, HTTP, parse or query error."""
-
-
-@dataclass(frozen=True)
-class ObservedSeries:
-    """One series as a check compared it: labels, value, samples, and its margin and result."""
-
-    labels: Labels
-    value: float
-    samples: float | None = None
-    margin: float | None = None
-    """Distance to the limit (positive inside); ``None`` where nothing was compared."""
-    passed: bool | None = None
-    errors: float | None = None
-    """A canary side's error count (canary checks only)."""
-
-    @property
-    def label_map(self) -> dict[str, str]:
-        """The labels as a dict."""
-        return dict(self.labels)
-
-    def to_json(self) -> dict[str, Any]:
-        """The report's ``series[]`` entry (absent fields left out)."""
-        data: dict[str, Any] = {"labels": dict(self.labels), "value": self.value}
-        data["samples"] = self.samples
-        for name in ("margin", "passed", "errors"):
-            value = getattr(self, name)
-            if value is not None:
-                data[name] = value
-        return data
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> ObservedSeries:
-        """The series of :meth:`to_json`."""
-        return cls(
-            labels=labels_from_json(data["labels"]),
-            value=float(data["value"]),
-            samples=None if data.get("samples") is None else float(data["samples"]),
-            margin=None if data.get("margin") is None else float(data["margin"]),
-            passed=None if data.get("passed") is None else bool(data["passed"]),
-            errors=None if data.get("errors") is None else float(data["errors"]),
-        )
-
-
-@dataclass(frozen=True)
-class Observation:
-    """What one comparison saw: the one typed result from ``gate.expect`` to every output.
-
-    It crosses a process boundary once (xdist's ``user_properties``): :meth:`to_json` on the
-    worker, :meth:`from_json` where the checks are collected; everything after reads attributes.
-    """
-
-    what: str
-    value: float | None
-    threshold: float
-    comparison: str
-    unit: str
-    margin: float | None
-    series: tuple[ObservedSeries, ...]
-    query: str | None
-    window_seconds: int | None
-    samples: float | None
-    passed: bool
-    state: DataState
-    deadline_exceeded: bool = False
-    coverage: Coverage | None = None
-    canary: Mapping[str, Any] | None = None
-    """The canary comparison as the report shows it (canary 5xx check only)."""
-    summary: str | None = None
-    """The comparison in one line where the value alone does not say it (canary checks)."""
-    cause: str | None = None
-    """Why there is no value (no_data, error), without the query: the terminal's one line."""
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON for ``user_properties`` (NaN is never stored: values are checked before).
-
-        Shallow on purpose: ``dataclasses.asdict`` deep-copies every series (slow for 1,000 GPUs).
-        """
-        data = {f.name: getattr(self, f.name) for f in fields(self)}
-        data["series"] = [s.to_json() for s in self.series]
-        data["state"] = self.state.value
-        data["coverage"] = None if self.coverage is None else self.coverage.to_json()
-        data["canary"] = None if self.canary is None else dict(self.canary)
-        return data
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Observation:
-        """The observation of :meth:`to_json` (raises ``KeyError``/``TypeError``/``ValueError``)."""
-        coverage = data.get("coverage")
-        canary = data.get("canary")
-        return cls(
-            what=str(data["what"]),
-            value=None if data["value"] is None else float(data["value"]),
-            threshold=float(data["threshold"]),
-            comparison=str(data["comparison"]),
-            unit=str(data["unit"]),
-            margin=None if data["margin"] is None else float(data["margin"]),
-            series=tuple(ObservedSeries.from_json(s) for s in data["series"]),
-            query=None if data["query"] is None else str(data["query"]),
-            window_seconds=None if data["window_seconds"] is None else int(data["window_seconds"]),
-            samples=None if data["samples"] is None else float(data["samples"]),
-            passed=bool(data["passed"]),
-            state=DataState(data["state"]),
-            deadline_exceeded=bool(data.get("deadline_exceeded", False)),
-            coverage=None if coverage is None else Coverage.from_json(coverage),
-            canary=None if canary is None else dict(canary),
-            summary=None if data.get("summary") is None else str(data["summary"]),
-            cause=None if data.get("cause") is None else str(data["cause"]),
-        )
-
-    def worst_series(self) -> ObservedSeries | None:
-        """The failing series with the least margin, else any series with the least margin."""
-        failing = [s for s in self.series if s.passed is False]
-        pool = failing or list(self.series)
-        if not pool:
-            return None
-        return min(pool, key=lambda s: s.margin if s.margin is not None else 0.0)
-
-
-def format_value(value: float, unit: str) -> str:
-    """Format a value with its unit; ``ratio`` is shown as a percentage."""
-    if unit == "ratio":
-        return f"{value * 100:.2f}%"
-    if unit == P_VALUE:
-        return format_p(value)
-    if not unit and float(value).is_integer():
-        return str(int(value))  # counts and codes: "HTTP status 503 != 200"
-    return f"{value:.2f} {unit}".rstrip()
-
-
-def margin_of(value: float, op: str, threshold: float) -> float:
-    """Distance from the limit, positive when inside it (``==`` gives minus the difference)."""
-    if op in ("<=", "<"):
-        return threshold - value
-    if op in (">=", ">"):
-        return value - threshold
-    return 0.0 - abs(value - threshold)
 
 
 def _compared(
@@ -205,11 +65,22 @@ def _compared(
     )
 
 
-class Observer:
-    """The ``gate`` fixture: one per check, recording into the test's ``user_properties``."""
+@dataclass
+class Findings:
+    """What one check's ``gate`` fixture recorded: the last observation, or why it does not apply.
 
-    def __init__(self, sink: MutableSequence[tuple[str, object]]) -> None:
-        self._sink = sink
+    The plugin keeps one per check (in the item's stash) and folds it into the phase's record.
+    """
+
+    observation: Observation | None = None
+    not_applicable: str | None = None
+
+
+class Observer:
+    """The ``gate`` fixture: one per check, recording into that check's :class:`Findings`."""
+
+    def __init__(self, findings: Findings | None = None) -> None:
+        self.findings = findings if findings is not None else Findings()
 
     def expect(
         self,
@@ -315,7 +186,7 @@ class Observer:
 
     def not_applicable(self, reason: str) -> None:
         """End this check as ``not_applicable`` (no effect on the verdict), with a reason."""
-        self._sink.append((NOT_APPLICABLE_KEY, reason))
+        self.findings.not_applicable = reason
         pytest.skip(reason)
 
     def no_data(self, message: str) -> None:
@@ -323,7 +194,7 @@ class Observer:
         raise GateNoData(message)
 
     def _record(self, observation: Observation) -> None:
-        self._sink.append((OBSERVATION_KEY, observation.to_json()))
+        self.findings.observation = observation
 
     def _record_failed_data(
         self, answer: Answer, op: str, threshold: float, what: str, unit: str

@@ -80,6 +80,50 @@ VERDICTS: dict[Verdict, VerdictFacts] = {
 """The one table of verdict facts; everything below and every other module reads it."""
 EXIT_CODES = {verdict: facts.exit_code for verdict, facts in VERDICTS.items()}
 GAUGE_VALUES = {verdict: facts.gauge_value for verdict, facts in VERDICTS.items()}
+COLOURS = {verdict: facts.colour for verdict, facts in VERDICTS.items()}
+LIGHTS = {verdict: facts.light for verdict, facts in VERDICTS.items()}
+
+
+class Reason(StrEnum):
+    """The report's fixed ``reason`` values; each carries its sentence for the traffic light.
+
+    The value is the contract (the report's ``reason``); a check-made reason such as
+    ``critical_fail+no_data`` is a plain string built by :func:`decide`.
+    """
+
+    NO_CHECKS = "no_checks"
+    COLLECTION_ERROR = "collection_error"
+    INTERRUPTED = "interrupted"
+    INTERNAL_ERROR = "internal_error"
+    CONFIG_ERROR = "config_error"
+    USAGE_ERROR = "usage_error"
+    DEADLINE = "deadline"
+    TIMEOUT = "timeout"
+    REPORT_ERROR = "report_error"
+    INCOMPLETE_SELECTION = "incomplete_selection"
+    STRICT_WARNING = "strict_warning"
+    ALL_CHECKS_PASSED = "all_checks_passed"
+
+    @property
+    def text(self) -> str:
+        """The reason in words: ``the gate report could not be written``."""
+        return REASON_TEXT[self]
+
+
+REASON_TEXT: dict[Reason, str] = {
+    Reason.NO_CHECKS: "no gate checks ran (nothing collected, or everything deselected)",
+    Reason.COLLECTION_ERROR: "a gate check could not be collected",
+    Reason.INTERRUPTED: "the run was interrupted",
+    Reason.INTERNAL_ERROR: "pytest hit an internal error",
+    Reason.CONFIG_ERROR: "the gate config is invalid",
+    Reason.USAGE_ERROR: "a gate option is invalid",
+    Reason.DEADLINE: "the gate deadline passed before all data was read",
+    Reason.TIMEOUT: "a critical check timed out",
+    Reason.REPORT_ERROR: "the gate report could not be written",
+    Reason.INCOMPLETE_SELECTION: "only part of the gate ran and --gate-require-complete is set",
+    Reason.STRICT_WARNING: "warnings are NO-GO under --gate-strict",
+    Reason.ALL_CHECKS_PASSED: "all checks passed",
+}
 
 
 class SessionState(StrEnum):
@@ -95,6 +139,11 @@ class SessionState(StrEnum):
     DEADLINE = "deadline"
     TIMEOUT = "timeout"
     REPORT_ERROR = "report_error"
+
+    @property
+    def reason(self) -> Reason:
+        """The report's ``reason`` for this state (``ok`` has none)."""
+        return Reason(self.value)
 
 
 def effect_of(outcome: Outcome, severity: Severity, *, waived: bool = False) -> Verdict | None:
@@ -132,7 +181,8 @@ class Decision:
 
     verdict: Verdict
     exit_code: int
-    reason: str
+    reason: Reason | str
+    """A :class:`Reason`, or a check-made one such as ``critical_fail+no_data``."""
 
 
 def decide(
@@ -146,17 +196,17 @@ def decide(
     """Decide the verdict of a gate run (DESIGN.md §3)."""
     blocking = [s for s in session_states if s is not SessionState.OK]
     if blocking:
-        return _decision(Verdict.NO_GO, blocking[0].value)
+        return _decision(Verdict.NO_GO, blocking[0].reason)
     if not any(c.outcome is not Outcome.NOT_APPLICABLE for c in checks):
-        return _decision(Verdict.NO_GO, SessionState.NO_CHECKS.value)
+        return _decision(Verdict.NO_GO, Reason.NO_CHECKS)
     if require_complete and not complete:
-        return _decision(Verdict.NO_GO, "incomplete_selection")
+        return _decision(Verdict.NO_GO, Reason.INCOMPLETE_SELECTION)
     effects = [(c, effect_of(c.outcome, c.severity, waived=c.waived)) for c in checks]
     verdict = worst(e for _, e in effects if e is not None)
     if verdict is Verdict.GO:
-        return _decision(Verdict.GO, "all_checks_passed")
+        return _decision(Verdict.GO, Reason.ALL_CHECKS_PASSED)
     if verdict is Verdict.WARNING and strict:
-        return _decision(Verdict.NO_GO, "strict_warning")
+        return _decision(Verdict.NO_GO, Reason.STRICT_WARNING)
     deciding = [c for c, e in effects if e is verdict]
     if all(c.waived and c.severity is Severity.CRITICAL for c in deciding):
         waived = sorted({c.outcome.value for c in deciding})
@@ -166,5 +216,5 @@ def decide(
     return _decision(verdict, f"{sev.value}_" + "+".join(outcomes))
 
 
-def _decision(verdict: Verdict, reason: str) -> Decision:
+def _decision(verdict: Verdict, reason: Reason | str) -> Decision:
     return Decision(verdict=verdict, exit_code=EXIT_CODES[verdict], reason=reason)

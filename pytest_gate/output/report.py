@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pytest_gate.checks.observe import Observation
 from pytest_gate.config.waivers import Waiver
 from pytest_gate.core.atomicfile import write_atomic
 from pytest_gate.core.decision import Decision, Outcome, Severity, Verdict, effect_of
 from pytest_gate.core.durations import duration
+from pytest_gate.core.observation import Observation
 from pytest_gate.core.query import Coverage
 
 SCHEMA_VERSION = 1

@@ -8,30 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pytest_gate.checks.observe import NEGATIONS, format_value
 from pytest_gate.config.waivers import Waiver
-from pytest_gate.core.decision import VERDICTS, Decision, Outcome, Severity, Verdict
+from pytest_gate.core.decision import (
+    COLOURS,
+    LIGHTS,
+    VERDICTS,
+    Decision,
+    Outcome,
+    Reason,
+    Severity,
+    Verdict,
+)
+from pytest_gate.core.observation import NEGATIONS, format_value
 from pytest_gate.output.report import CheckRecord
 
-COLOURS = {verdict: facts.colour for verdict, facts in VERDICTS.items()}
 LABEL_WIDTH = 40
 WAIVED_CRITICAL = "waived critical"
 CUT = "..."
-LIGHTS = {verdict: facts.light for verdict, facts in VERDICTS.items()}
-REASON_TEXT = {
-    "no_checks": "no gate checks ran (nothing collected, or everything deselected)",
-    "collection_error": "a gate check could not be collected",
-    "interrupted": "the run was interrupted",
-    "internal_error": "pytest hit an internal error",
-    "config_error": "the gate config is invalid",
-    "usage_error": "a gate option is invalid",
-    "deadline": "the gate deadline passed before all data was read",
-    "timeout": "a critical check timed out",
-    "report_error": "the gate report could not be written",
-    "incomplete_selection": "only part of the gate ran and --gate-require-complete is set",
-    "strict_warning": "warnings are NO-GO under --gate-strict",
-    "all_checks_passed": "all checks passed",
-}
 
 
 def check_label(record: CheckRecord) -> str:
@@ -116,8 +109,9 @@ def traffic_light(decision: Decision, checks: Sequence[CheckRecord]) -> tuple[st
     verdict = decision.verdict
     head = f"GATE: {verdict.value} (exit {decision.exit_code}) [{LIGHTS[verdict]}]"
     deciding = [c for c in checks if c.effect is verdict]
-    if verdict is Verdict.GO or not deciding or decision.reason in REASON_TEXT:
-        why = REASON_TEXT.get(decision.reason, decision.reason)
+    if verdict is Verdict.GO or not deciding or isinstance(decision.reason, Reason):
+        reason = decision.reason
+        why = reason.text if isinstance(reason, Reason) else reason
         if verdict is not Verdict.GO and deciding:
             why += ": " + ", ".join(check_label(c) for c in deciding)
         return f"{head} - {why}", COLOURS[verdict]

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_gate.checks.observe import GateDataError, GateNoData, Observer
+from pytest_gate.checks.observe import Findings, GateDataError, GateNoData, Observer
 from pytest_gate.config.options import GateOptions
+from pytest_gate.run.outcomes import FINDINGS
 from pytest_gate.run.session import GATE_SESSION
 from pytest_gate.stats.canary import CanarySelection
 
@@ -167,4 +168,5 @@ def canary_selection(gate_options: GateOptions) -> CanarySelection:
 @pytest.fixture
 def gate(request: pytest.FixtureRequest) -> Observer:
     """The comparison helper: ``gate.expect(answer, "<=", limit, what=..., unit=...)``."""
-    return Observer(request.node.user_properties)
+    findings = request.node.stash.setdefault(FINDINGS, Findings())
+    return Observer(findings)

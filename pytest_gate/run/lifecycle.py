@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 import signal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_gate.config.options import GateOptions
 from pytest_gate.core.decision import SessionState, Severity
+from pytest_gate.run.outcomes import CheckMeta
 from pytest_gate.run.session import GateSession
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def check_name(item: pytest.Item) -> str:
     return name.removeprefix(CHECK_PREFIX)
 
 
-def item_meta(item: pytest.Item) -> dict[str, Any]:
+def item_meta(item: pytest.Item) -> CheckMeta:
     """Severity (unmarked counts as critical) and title (first docstring line, plus param id)."""
     severity = Severity.WARNING
     if item.get_closest_marker(Severity.CRITICAL.value) or not item.get_closest_marker(
@@ -111,7 +112,7 @@ def item_meta(item: pytest.Item) -> dict[str, Any]:
     callspec = getattr(item, "callspec", None)
     if callspec is not None:
         title = f"{title} [{callspec.id}]"
-    return {"severity": severity.value, "title": title, "check": check_name(item)}
+    return CheckMeta(title=title, severity=severity)
 
 
 def marker_conflict(item: pytest.Item) -> str | None:

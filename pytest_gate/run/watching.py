@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from pytest_gate.core.decision import COLOURS
 from pytest_gate.output.report import ReportWriteError, write_report
-from pytest_gate.output.terminal import COLOURS
 from pytest_gate.run.session import GateSession
 from pytest_gate.watch.policy import (
     WatchPlan,

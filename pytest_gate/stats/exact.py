@@ -17,8 +17,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-SMALL_P = 1e-4
-"""Below this a p-value is shown in scientific notation."""
+from pytest_gate.core.observation import format_p as format_p
+
 NEGLIGIBLE = 1e-17
 """A tail term below this fraction of the sum so far no longer changes a double."""
 
@@ -84,13 +84,6 @@ def _log_binomial(x: int, n: int, p: float, q: float) -> float:
         - _deviance(n - x, n * q)
     )
     return lc - 0.5 * (LN_2PI + math.log(x) + math.log1p(-x / n))
-
-
-def format_p(p_value: float) -> str:
-    """A p-value for people: ``0.21``, ``0.00028``, ``3.1e-12``."""
-    if p_value >= SMALL_P or p_value == 0:
-        return f"{p_value:.2g}"
-    return f"{p_value:.1e}"
 
 
 def _check(errors: int, requests: int, side: str) -> None:

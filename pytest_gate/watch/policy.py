@@ -15,8 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_gate.core.decision import EXIT_CODES, VERDICT_ORDER, Verdict
-from pytest_gate.output.terminal import LIGHTS
+from pytest_gate.core.decision import EXIT_CODES, LIGHTS, VERDICT_ORDER, Verdict
 
 FAILURE_LIMIT_REASON = "watch_failure_limit"
 TRANSIENT_REASON = "watch_transient_no_go"

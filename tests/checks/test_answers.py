@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from gate_checks.answers import divided, hit_share, requiring, within
+from pytest_gate.checks.answers import divided, hit_share, requiring, within
 from pytest_gate.core.query import Answer, DataState, SeriesValue
 
 

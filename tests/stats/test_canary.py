@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gate_checks.answers import against_baseline, both_values
+from pytest_gate.checks.answers import against_baseline, both_values
 from pytest_gate.core.query import Answer, DataState, Matcher, SeriesValue
 from pytest_gate.stats.canary import (
     ProportionComparison,

@@ -2,13 +2,14 @@
 a canary's value relative to its baseline.
 
 Checks combine what the snapshot returned without I/O and without try/except: every function here
-keeps a failed state failed, so missing data still fails closed in the observer.
+keeps a failed state failed, so missing data still fails closed in the observer. Public: import
+them from ``pytest_gate`` (``from pytest_gate import divided, within``).
 """
 
 from __future__ import annotations
 
-from pytest_gate import Answer, Coverage, DataState, Labels, SeriesValue
-from pytest_gate.checks.observe import COMPARISONS
+from pytest_gate.core.observation import COMPARISONS
+from pytest_gate.core.query import Answer, Coverage, DataState, Labels, SeriesValue
 from pytest_gate.stats.canary import BASELINE, CANARY
 
 NAME_LABEL = "__name__"
