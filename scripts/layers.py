@@ -76,7 +76,7 @@ def package_of(module: str) -> str | None:
     return parts[1]
 
 
-def _imported(tree: ast.AST, module: str, is_package: bool) -> Iterable[str]:
+def _imported(tree: ast.AST, module: str, is_package: bool, root: Path) -> Iterable[str]:
     """Absolute names of the pytest_gate modules ``tree`` imports (relative imports resolved)."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -95,7 +95,7 @@ def _imported(tree: ast.AST, module: str, is_package: bool) -> Iterable[str]:
             # ``from pytest_gate import sources`` names a package; any other name is the public
             # API, except ``__version__``, which is the package's metadata
             for alias in node.names:
-                if (ROOT / PACKAGE / alias.name).is_dir() or alias.name == "plugin":
+                if (root / PACKAGE / alias.name).is_dir() or alias.name == "plugin":
                     yield f"{name}.{alias.name}"
                 elif alias.name != "__version__":
                     yield name
@@ -114,7 +114,7 @@ def arrows(root: Path = ROOT) -> list[Arrow]:
             continue
         source = source.removesuffix(".py")
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-        for name in _imported(tree, module, is_package):
+        for name in _imported(tree, module, is_package, root):
             target = package_of(name)
             if target is None or target == source:
                 continue
@@ -197,16 +197,20 @@ def render(graph: list[Arrow], floor_of: Mapping[str, int]) -> str:
     return "\n".join(lines)
 
 
+def problems_of(graph: list[Arrow]) -> list[str]:
+    """Every problem of ``graph``: arrows up or sideways, cycles, too many floors."""
+    problems = bad_arrows(graph)
+    problems += ["cycle: " + " -> ".join(loop) for loop in cycles(graph)]
+    highest = max(floors(graph).values(), default=0)
+    if highest > MAX_FLOORS:
+        problems.append(f"{highest} floors; at most {MAX_FLOORS}")
+    return problems
+
+
 def check(root: Path = ROOT) -> tuple[str, list[str]]:
     """The rendered graph and every problem found (empty when the layering holds)."""
     graph = arrows(root)
-    floor_of = floors(graph)
-    problems = bad_arrows(graph)
-    problems += ["cycle: " + " -> ".join(loop) for loop in cycles(graph)]
-    highest = max(floor_of.values(), default=0)
-    if highest > MAX_FLOORS:
-        problems.append(f"{highest} floors; at most {MAX_FLOORS}")
-    return render(graph, floor_of), problems
+    return render(graph, floors(graph)), problems_of(graph)
 
 
 def main() -> int:

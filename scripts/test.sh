@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 bash scripts/install.sh
 echo "[test] ruff"
 .venv/bin/ruff check .
+echo "[test] layers"
+.venv/bin/python scripts/layers.py
 echo "[test] mypy"
 .venv/bin/mypy pytest_gate serving gate_checks
 echo "[test] pytest"
