@@ -117,14 +117,21 @@ def build_report(
     plugin_version: str,
     duration_s: float,
     messages: Sequence[str] = (),
+    dry_run: bool = False,
+    waivers: Sequence[Mapping[str, Any]] = (),
+    watch: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Assemble the report dict; every float in it is finite or ``None``."""
+    """Assemble the whole report from its parts; every float in it is finite or ``None``.
+
+    The one place the report's fields are written: a one-shot run passes every part; a watch
+    passes its latest round's report through :func:`over_rounds`, which calls this.
+    """
     summary = Counter(c.outcome.value for c in checks)
     report = {
         "schema_version": SCHEMA_VERSION,
         "verdict": decision.verdict.value,
         "exit_code": decision.exit_code,
-        "reason": decision.reason,
+        "reason": str(decision.reason),
         "complete": complete,
         "evaluated_at": iso_utc(evaluated_at),
         "source": dict(source),
@@ -135,7 +142,34 @@ def build_report(
         "summary": {o.value: summary.get(o.value, 0) for o in Outcome},
         "checks": [c.to_dict() for c in checks],
         "messages": list(messages),
+        "dry_run": dry_run,
+        "waivers": [dict(w) for w in waivers],
     }
+    if watch is not None:
+        report["watch"] = dict(watch)
+    clean: dict[str, Any] = sanitize(report)
+    return clean
+
+
+def over_rounds(
+    last_round: Mapping[str, Any],
+    *,
+    decision: Decision,
+    duration_s: float,
+    dry_run: bool,
+    watch: Mapping[str, Any],
+) -> dict[str, Any]:
+    """A watch's report: its latest round's report (as that round's process wrote it, by
+    :func:`build_report`) with the watch's verdict on top and every round beside it."""
+    report = dict(last_round)
+    report.update(
+        verdict=decision.verdict.value,
+        exit_code=decision.exit_code,
+        reason=str(decision.reason),
+        duration_s=round(duration_s, 6),
+        dry_run=dry_run,
+        watch=dict(watch),
+    )
     clean: dict[str, Any] = sanitize(report)
     return clean
 

@@ -127,7 +127,8 @@ def session_states(
 
 
 def conclude(session: pytest.Session, state: GateSession, exitstatus: int) -> None:
-    """Decide the verdict, push it, write the report and summary; store the exit code."""
+    """Decide every session state (an unwritable report included), then push the final verdict,
+    then write the GitHub summary; store the exit code."""
     config = session.config
     options = state.options
     checks = state.tracker.checks()
@@ -145,47 +146,60 @@ def conclude(session: pytest.Session, state: GateSession, exitstatus: int) -> No
             complete=complete,
         )
 
+    def report_of(decision: Decision) -> dict[str, Any]:
+        return build_report(
+            decision=decision,
+            checks=checks,
+            complete=complete,
+            evaluated_at=options.at if options else time.time(),
+            source=describe_source(options) if options else {"kind": "none", "url": None},
+            config={
+                "path": str(state.config_path) if state.config_path else None,
+                "sha256": config_sha256(state),
+            },
+            selection={
+                "deselected": list(state.deselected),
+                "not_applicable": [c.id for c in checks if c.outcome is Outcome.NOT_APPLICABLE],
+            },
+            plugin_version=__version__,
+            duration_s=time.monotonic() - state.started,
+            messages=state.messages,
+            dry_run=dry_run,
+            waivers=[use.to_dict() for use in waived.uses],
+        )
+
     decision = decide_now()
-    if options is not None and options.pushgateway:
-        _push(state, options.pushgateway, options.environment, decision.verdict, checks)
-    report = build_report(
-        decision=decision,
-        checks=checks,
-        complete=complete,
-        evaluated_at=options.at if options else time.time(),
-        source=describe_source(options) if options else {"kind": "none", "url": None},
-        config={
-            "path": str(state.config_path) if state.config_path else None,
-            "sha256": config_sha256(state),
-        },
-        selection={
-            "deselected": list(state.deselected),
-            "not_applicable": [c.id for c in checks if c.outcome is Outcome.NOT_APPLICABLE],
-        },
-        plugin_version=__version__,
-        duration_s=time.monotonic() - state.started,
-        messages=state.messages,
-    )
-    report["dry_run"] = dry_run
-    report["waivers"] = [use.to_dict() for use in waived.uses]
+    report = report_of(decision)
     target = options.report if options is not None else report_path(config)
+    written = False
     if target is not None:
         try:
             write_report(target, report)
+            written = True
         except ReportWriteError as exc:
             state.fail(SessionState.REPORT_ERROR, str(exc))
             states.append(SessionState.REPORT_ERROR)
             decision = decide_now()
-            report.update(
-                verdict=decision.verdict.value,
-                exit_code=decision.exit_code,
-                reason=decision.reason,
-                messages=list(state.messages),
-            )
+            report = report_of(decision)
+    # The decision is final here: what is pushed and summarised is what the run exits with.
+    if options is not None and options.pushgateway:
+        pushed = _push(state, options.pushgateway, options.environment, decision.verdict, checks)
+        if not pushed:
+            report = report_of(decision)  # the report names the failed push, as before
+            if written and target is not None:
+                _rewrite(state, target, report)
     _github_summary(state, decision, checks, report["evaluated_at"], dry_run=dry_run)
     state.decision = decision
     state.report_dict = report
     state.exit_code = 0 if dry_run else decision.exit_code
+
+
+def _rewrite(state: GateSession, target: Path, report: dict[str, Any]) -> None:
+    """Write the report again with a later message; the first, sound file stays if this fails."""
+    try:
+        write_report(target, report)
+    except ReportWriteError as exc:
+        state.messages.append(str(exc))
 
 
 def apply_waivers(state: GateSession, checks: list[CheckRecord]) -> Waived:
@@ -204,7 +218,8 @@ def apply_waivers(state: GateSession, checks: list[CheckRecord]) -> Waived:
 
 def _push(
     state: GateSession, url: str, environment: str, verdict: Verdict, checks: list[CheckRecord]
-) -> None:
+) -> bool:
+    """Push the final verdict; ``False`` (and a session message) when it could not be pushed."""
     from pytest_gate.output.push import PushError, push_gate_status
 
     rows = [
@@ -217,6 +232,8 @@ def _push(
         push_gate_status(url, environment, verdict.value, rows, timeout_seconds=5.0, waived=waived)
     except PushError as exc:
         state.messages.append(PUSH_FAILED.format(url=url, cause=exc))
+        return False
+    return True
 
 
 def _github_summary(

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from pytest_gate.core.decision import COLOURS
-from pytest_gate.output.report import ReportWriteError, write_report
+from pytest_gate.core.decision import COLOURS, Decision
+from pytest_gate.output.report import ReportWriteError, over_rounds, write_report
 from pytest_gate.run.session import GateSession
 from pytest_gate.watch.policy import (
     WatchPlan,
@@ -72,12 +72,10 @@ def run(config: pytest.Config, state: GateSession, plan: WatchPlan) -> WatchRun:
 def combined_report(state: GateSession, current: WatchRun, *, partial: bool) -> dict[str, Any]:
     """The latest round's report with the watch's verdict on top and every round beside it."""
     outcome = conclude_watch(current.rounds, current.plan, interrupted=current.interrupted)
-    base = dict(current.last_report or {})
-    base.update(
-        verdict=outcome.verdict.value,
-        exit_code=outcome.exit_code,
-        reason=outcome.reason,
-        duration_s=round(time.monotonic() - state.started, 6),
+    return over_rounds(
+        current.last_report or {},
+        decision=Decision(outcome.verdict, outcome.exit_code, outcome.reason),
+        duration_s=time.monotonic() - state.started,
         dry_run=state.options is not None and state.options.dry_run,
         watch={
             "watch_seconds": current.plan.watch_seconds,
@@ -90,7 +88,6 @@ def combined_report(state: GateSession, current: WatchRun, *, partial: bool) -> 
             "rounds": [item.to_dict() for item in current.rounds],
         },
     )
-    return base
 
 
 def _write(state: GateSession, current: WatchRun, *, partial: bool) -> dict[str, Any]:

@@ -292,3 +292,21 @@ def test_dry_run_pushes_the_verdict_it_decided_and_exits_0(
                       "ci-dry", "--gate-dry-run")
     assert result.returncode == 0, result.stdout + result.stderr
     prometheus.wait_for('deployment_gate_status{environment="ci-dry"} == 0')
+
+
+def test_unwritable_report_pushes_no_go(
+    stack: tuple[Pushgateway, PrometheusServer], tmp_path: Path
+) -> None:
+    """Every check passes but --gate-report cannot be written: the run exits 2 and pushes NO-GO (0)."""
+    gateway, _ = stack
+    write_suite(tmp_path, warning_ok=True, critical_ok=True)
+    target = tmp_path / "missing-dir" / "r.json"
+    result = run_gate(tmp_path, "--gate-report", str(target), "--gate-pushgateway", gateway.url,
+                      "--gate-environment", "ci-unwritable")
+    assert result.returncode == 2, result.stdout + result.stderr
+    exposed = requests.get(gateway.url + "/metrics", timeout=5).text
+    status = [line for line in exposed.splitlines()
+              if line.startswith("deployment_gate_status{") and "ci-unwritable" in line]
+    assert status == [
+        'deployment_gate_status{environment="ci-unwritable",instance="",job="deployment_gate"} 0'
+    ]
