@@ -87,16 +87,18 @@ def hit_share(hits_per_miss: Answer, misses_per_hit: Answer) -> Answer:
     if by_misses.state is DataState.OK:
         for s in by_misses.series:
             series[s.labels] = SeriesValue(s.labels, s.value / (1.0 + s.value), _times(s, s.value))
-    state, message = DataState.OK, ""
+    state, message, cause = DataState.OK, "", ""
     if not series:
         state = DataState.NO_DATA
         message = f"no cache lookups: {by_misses.message}"
+        cause = f"no cache lookups: {by_misses.why}"
     return Answer(
         query_text=f"hits / (hits + misses) from {by_misses.query_text} and {by_hits.query_text}",
         state=state,
         series=tuple(series[k] for k in sorted(series)),
         window_seconds=by_misses.window_seconds,
         message=message,
+        cause=cause,
         source=by_misses.source,
         notes=by_misses.notes + by_hits.notes,
         coverage=_both(by_misses, by_hits),
@@ -126,11 +128,13 @@ def against_baseline(canary: Answer, baseline: Answer, min_samples: float) -> An
     error stays one) naming the side; so does a baseline of 0. ``samples`` is the smaller side's.
     """
     problems: list[str] = []
+    causes: list[str] = []
     states: list[DataState] = []
     values: dict[str, SeriesValue] = {}
     for name, answer in ((CANARY, canary.checked()), (BASELINE, baseline.checked())):
         if answer.state is not DataState.OK:
             problems.append(f"{name}: {answer.message}")
+            causes.append(f"{name}: {answer.why}")
             states.append(answer.state)
             continue
         worst = max(answer.series, key=lambda s: s.value)
@@ -158,6 +162,7 @@ def against_baseline(canary: Answer, baseline: Answer, min_samples: float) -> An
         series=series,
         window_seconds=canary.window_seconds,
         message="; ".join(problems),
+        cause="; ".join(causes) if causes != problems else "",
         source=canary.source,
         notes=canary.notes + baseline.notes,
         coverage=_both(canary, baseline),

@@ -25,7 +25,6 @@ from pytest_gate.core.observation import (
     margin_of,
 )
 from pytest_gate.core.query import Answer, DataState, SeriesValue
-from pytest_gate.sources.base import query_suffix
 from pytest_gate.stats.canary import compare, sides
 
 __all__ = [
@@ -218,7 +217,7 @@ class Observer:
                 passed=False,
                 state=answer.state,
                 deadline_exceeded=answer.deadline_exceeded,
-                cause=f"{what}: {answer.message.removesuffix(query_suffix(answer.query_text))}",
+                cause=f"{what}: {answer.why}",
                 coverage=answer.coverage,
             )
         )

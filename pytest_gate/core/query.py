@@ -303,6 +303,17 @@ class Answer:
     coverage: Coverage | None = None
     deadline_exceeded: bool = False
     """True when the gate's deadline passed before this answer came (reason ``deadline``)."""
+    cause: str = ""
+    """Why the answer failed, without the query; empty where ``message`` is the cause alone.
+
+    A source's ``message`` names the cause, then the query; the terminal's one line shows only
+    the cause (:attr:`why`), the report's message both.
+    """
+
+    @property
+    def why(self) -> str:
+        """The cause of a failed answer, never the query it concerns."""
+        return self.cause or self.message
 
     @property
     def samples(self) -> float | None:
@@ -310,9 +321,10 @@ class Answer:
         counted = [s.samples for s in self.series if s.samples is not None]
         return sum(counted) if counted else None
 
-    def with_state(self, state: DataState, message: str) -> Answer:
-        """The same answer in another data-quality state, with the message that explains it."""
-        return dataclasses.replace(self, state=state, message=message)
+    def with_state(self, state: DataState, message: str, cause: str = "") -> Answer:
+        """The same answer in another data-quality state, with the message that explains it
+        (and its ``cause`` alone where the message also names the query)."""
+        return dataclasses.replace(self, state=state, message=message, cause=cause)
 
     def checked(self) -> Answer:
         """Turn an OK answer with no series or a NaN/±Inf value into the right failed state."""

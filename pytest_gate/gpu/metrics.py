@@ -62,6 +62,7 @@ def _carried(text: str, answer: Answer, what: str, fix: str = "") -> Answer:
         query_text=text,
         state=answer.state,
         message=message,
+        cause=f"{what}: {answer.why}" + (f"; {fix}" if fix else "") if answer.cause else "",
         source=answer.source,
         notes=answer.notes,
     )

@@ -3,7 +3,7 @@
 A source answers the semantic queries of :mod:`pytest_gate.core.query` at one instant within the gate's
 deadline. It never raises for a data problem: an unreachable server, a bad body or an empty result
 come back as an :class:`~pytest_gate.core.query.Answer` whose state is ``error`` or ``no_data`` and whose
-message names the cause, then the query (:func:`query_suffix`).
+message names the cause, then the query (:func:`query_suffix`); ``cause`` keeps the cause alone.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ def failed(
         state=state,
         window_seconds=window_seconds,
         message=cause + query_suffix(query_text),
+        cause=cause,
         source=source,
         notes=notes,
         deadline_exceeded=deadline_exceeded,
@@ -80,7 +81,9 @@ def succeeded(
     ).checked()
     if answer.state is DataState.OK:
         return answer
-    return answer.with_state(answer.state, answer.message + query_suffix(query_text))
+    return answer.with_state(
+        answer.state, answer.message + query_suffix(query_text), cause=answer.message
+    )
 
 
 def query_suffix(query_text: str) -> str:

@@ -60,7 +60,9 @@ def applied(answer: Answer, coverage: Coverage, source_name: str) -> Answer:
     if covered.state is not DataState.OK or not coverage.sparse:
         return covered
     cause = sparse_cause(coverage, source_name)
-    return covered.with_state(DataState.NO_DATA, cause + query_suffix(answer.query_text))
+    return covered.with_state(
+        DataState.NO_DATA, cause + query_suffix(answer.query_text), cause=cause
+    )
 
 
 def _median(values: list[float]) -> float | None:

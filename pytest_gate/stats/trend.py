@@ -61,8 +61,9 @@ def slopes(answer: Answer, min_points: int, per_seconds: float = SECONDS_PER_HOU
     )
     short = [s for s in series if s.samples is not None and s.samples < min_points]
     state: DataState = answer.state
-    message = answer.message
+    message, cause = answer.message, answer.cause
     if short:
+        cause = ""
         state = DataState.NO_DATA
         message = "fewer points than the floor of {} for a trend ({})".format(
             min_points, ", ".join(f"{s.describe()}: {s.samples:g}" for s in short)
@@ -73,6 +74,7 @@ def slopes(answer: Answer, min_points: int, per_seconds: float = SECONDS_PER_HOU
         series=series,
         window_seconds=answer.window_seconds,
         message=message,
+        cause=cause,
         source=answer.source,
         notes=answer.notes,
     )
