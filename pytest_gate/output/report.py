@@ -158,6 +158,7 @@ def over_rounds(
     duration_s: float,
     dry_run: bool,
     watch: Mapping[str, Any],
+    messages: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """A watch's report: its latest round's report (as that round's process wrote it, by
     :func:`build_report`) with the watch's verdict on top and every round beside it."""
@@ -170,6 +171,9 @@ def over_rounds(
         dry_run=dry_run,
         watch=dict(watch),
     )
+    if messages is not None:  # the watch's own messages (an unwritable report) after the round's
+        seen = list(report.get("messages", []))
+        report["messages"] = seen + [m for m in messages if m not in seen]
     clean: dict[str, Any] = sanitize(report)
     return clean
 

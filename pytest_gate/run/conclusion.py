@@ -6,6 +6,7 @@ import hashlib
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -88,9 +89,13 @@ def config_sha256(state: GateSession) -> str | None:
     return file_sha256(state.config_path) if state.config_path else None
 
 
-def check_key(record: CheckRecord) -> str:
+PushedCheck = tuple[str, str, str, bool]
+"""A check as the push sees it: node id, severity, outcome and whether a waiver covers it."""
+
+
+def check_key(check_id: str) -> str:
     """A short, stable name for a check: ``p95_latency[fast]`` (for pushed metric labels)."""
-    return record.id.split("::")[-1].removeprefix("test_")
+    return check_id.split("::")[-1].removeprefix("test_")
 
 
 def selection_complete(config: pytest.Config) -> bool:
@@ -182,12 +187,10 @@ def conclude(session: pytest.Session, state: GateSession, exitstatus: int) -> No
             decision = decide_now()
             report = report_of(decision)
     # The decision is final here: what is pushed and summarised is what the run exits with.
-    if options is not None and options.pushgateway:
-        pushed = _push(state, options.pushgateway, options.environment, decision.verdict, checks)
-        if not pushed:
-            report = report_of(decision)  # the report names the failed push, as before
-            if written and target is not None:
-                _rewrite(state, target, report)
+    if not push_final(state, decision.verdict, pushed_checks(checks)):
+        report = report_of(decision)  # the report names the failed push, as before
+        if written and target is not None:
+            _rewrite(state, target, report)
     _github_summary(state, decision, checks, report["evaluated_at"], dry_run=dry_run)
     state.decision = decision
     state.report_dict = report
@@ -216,18 +219,26 @@ def apply_waivers(state: GateSession, checks: list[CheckRecord]) -> Waived:
     return waived
 
 
-def _push(
-    state: GateSession, url: str, environment: str, verdict: Verdict, checks: list[CheckRecord]
-) -> bool:
-    """Push the final verdict; ``False`` (and a session message) when it could not be pushed."""
+def pushed_checks(checks: Sequence[CheckRecord]) -> list[PushedCheck]:
+    """What the push says of each check of a one-shot run."""
+    return [(c.id, c.severity.value, c.outcome.value, c.waiver is not None) for c in checks]
+
+
+def push_final(state: GateSession, verdict: Verdict, checks: Sequence[PushedCheck]) -> bool:
+    """Push the final verdict where a Pushgateway is set; ``False`` (and a session message) when
+    it could not be pushed. Called only once every session state is decided."""
+    options = state.options
+    if options is None or not options.pushgateway:
+        return True
     from pytest_gate.output.push import PushError, push_gate_status
 
+    url, environment = options.pushgateway, options.environment
     rows = [
-        (check_key(c), c.severity.value, c.outcome is Outcome.PASS)
-        for c in checks
-        if c.outcome is not Outcome.NOT_APPLICABLE
+        (check_key(check_id), severity, outcome == Outcome.PASS.value)
+        for check_id, severity, outcome, _ in checks
+        if outcome != Outcome.NOT_APPLICABLE.value
     ]
-    waived = frozenset(check_key(c) for c in checks if c.waiver is not None)
+    waived = frozenset(check_key(check_id) for check_id, _, _, is_waived in checks if is_waived)
     try:
         push_gate_status(url, environment, verdict.value, rows, timeout_seconds=5.0, waived=waived)
     except PushError as exc:

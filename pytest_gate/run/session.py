@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from pytest_gate.config.gateconfig import GateConfig
     from pytest_gate.core.query import Query
     from pytest_gate.sources.snapshot import MetricSnapshot
+    from pytest_gate.watch.policy import WatchOutcome
     from pytest_gate.watch.rounds import WatchRun
 
 
@@ -36,6 +37,8 @@ class GateSession:
     deselected: list[str] = field(default_factory=list)
     report_dict: dict[str, Any] | None = None
     watch_run: WatchRun | None = None
+    watch_outcome: WatchOutcome | None = None
+    """A watch's final verdict, once decided (an unwritable report included)."""
     early_metrics: tuple[MetricSnapshot | None, list[Query], str] | None = None
     """The snapshot opened before collection, its planned queries and any problem opening it."""
     exit_code: int | None = None

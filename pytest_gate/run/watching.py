@@ -14,15 +14,18 @@ from typing import Any
 
 import pytest
 
-from pytest_gate.core.decision import COLOURS, Decision
+from pytest_gate.core.decision import COLOURS, Decision, SessionState
 from pytest_gate.output.report import ReportWriteError, over_rounds, write_report
+from pytest_gate.run.conclusion import PushedCheck, push_final
 from pytest_gate.run.session import GateSession
 from pytest_gate.watch.policy import (
+    WatchOutcome,
     WatchPlan,
     conclude_watch,
     final_line,
     github_rounds,
     round_line,
+    unwritten,
 )
 from pytest_gate.watch.rounds import WatchRun, watch
 
@@ -50,7 +53,7 @@ def run(config: pytest.Config, state: GateSession, plan: WatchPlan) -> WatchRun:
             reporter.write_line(
                 round_line(item, plan, current.rounds), **{COLOURS[item.verdict]: True}
             )
-        _write(state, current, partial=True)
+        _write(state, current)
 
     if reporter is not None:
         reporter.write_sep(
@@ -69,14 +72,22 @@ def run(config: pytest.Config, state: GateSession, plan: WatchPlan) -> WatchRun:
     return result
 
 
-def combined_report(state: GateSession, current: WatchRun, *, partial: bool) -> dict[str, Any]:
+def combined_report(
+    state: GateSession,
+    current: WatchRun,
+    *,
+    partial: bool,
+    outcome: WatchOutcome | None = None,
+) -> dict[str, Any]:
     """The latest round's report with the watch's verdict on top and every round beside it."""
-    outcome = conclude_watch(current.rounds, current.plan, interrupted=current.interrupted)
+    if outcome is None:
+        outcome = conclude_watch(current.rounds, current.plan, interrupted=current.interrupted)
     return over_rounds(
         current.last_report or {},
         decision=Decision(outcome.verdict, outcome.exit_code, outcome.reason),
         duration_s=time.monotonic() - state.started,
         dry_run=state.options is not None and state.options.dry_run,
+        messages=state.messages if not partial else None,
         watch={
             "watch_seconds": current.plan.watch_seconds,
             "interval_seconds": current.plan.interval_seconds,
@@ -90,22 +101,32 @@ def combined_report(state: GateSession, current: WatchRun, *, partial: bool) -> 
     )
 
 
-def _write(state: GateSession, current: WatchRun, *, partial: bool) -> dict[str, Any]:
-    report = combined_report(state, current, partial=partial)
+def _write(state: GateSession, current: WatchRun) -> None:
+    """A round's report so far (a failure here is retried by the next round and the final one)."""
+    target = state.options.report if state.options is not None else None
+    if target is not None:
+        try:
+            write_report(target, combined_report(state, current, partial=True))
+        except ReportWriteError:
+            return
+
+
+def conclude(state: GateSession, current: WatchRun) -> None:
+    """Decide the watch's final verdict (an unwritable report included), then push it, then
+    write the GitHub summary of the rounds; store the exit code."""
+    outcome = conclude_watch(current.rounds, current.plan, interrupted=current.interrupted)
+    report = combined_report(state, current, partial=False, outcome=outcome)
     target = state.options.report if state.options is not None else None
     if target is not None:
         try:
             write_report(target, report)
         except ReportWriteError as exc:
-            if not partial:
-                state.messages.append(str(exc))
-    return report
-
-
-def conclude(state: GateSession, current: WatchRun) -> None:
-    """The final report, the GitHub summary of the rounds, and the exit code."""
-    outcome = conclude_watch(current.rounds, current.plan, interrupted=current.interrupted)
-    state.report_dict = _write(state, current, partial=False)
+            state.fail(SessionState.REPORT_ERROR, str(exc))
+            outcome = unwritten(outcome)
+            report = combined_report(state, current, partial=False, outcome=outcome)
+    push_final(state, outcome.verdict, pushed_checks_of(report))
+    state.watch_outcome = outcome
+    state.report_dict = report
     dry_run = state.options is not None and state.options.dry_run
     state.exit_code = 0 if dry_run else outcome.exit_code  # a dry run reports, never blocks
     path = os.environ.get("GITHUB_STEP_SUMMARY")
@@ -117,9 +138,19 @@ def conclude(state: GateSession, current: WatchRun) -> None:
             state.messages.append(SUMMARY_FAILED.format(path=path, cause=exc.strerror or exc))
 
 
+def pushed_checks_of(report: dict[str, Any]) -> list[PushedCheck]:
+    """What the push says of each check of the latest round (from its report)."""
+    return [
+        (str(c["id"]), str(c["severity"]), str(c["outcome"]), bool(c.get("waived")))
+        for c in report.get("checks", [])
+    ]
+
+
 def show(reporter: pytest.TerminalReporter, state: GateSession, current: WatchRun) -> None:
     """Session messages and the watch's final line."""
-    outcome = conclude_watch(current.rounds, current.plan, interrupted=current.interrupted)
+    outcome = state.watch_outcome or conclude_watch(
+        current.rounds, current.plan, interrupted=current.interrupted
+    )
     for message in state.messages:
         reporter.write_line(f"gate: {message}", red=True)
     reporter.write_line(

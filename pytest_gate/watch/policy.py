@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_gate.core.decision import EXIT_CODES, LIGHTS, VERDICT_ORDER, Verdict
+from pytest_gate.core.decision import EXIT_CODES, LIGHTS, VERDICT_ORDER, Reason, Verdict
 
 FAILURE_LIMIT_REASON = "watch_failure_limit"
 TRANSIENT_REASON = "watch_transient_no_go"
@@ -194,6 +194,13 @@ def conclude_watch(
     return WatchOutcome(worst.verdict, worst.exit_code, worst.reason, stopped_early)
 
 
+def unwritten(outcome: WatchOutcome) -> WatchOutcome:
+    """The watch's outcome when its final report cannot be written: NO-GO, ``report_error``."""
+    return WatchOutcome(
+        Verdict.NO_GO, EXIT_CODES[Verdict.NO_GO], Reason.REPORT_ERROR, outcome.stopped_early
+    )
+
+
 def round_line(item: Round, plan: WatchPlan, rounds: Sequence[Round]) -> str:
     """``watch round 3/16 at 2026-12-01T08:15:00.000Z: NO-GO (1 of limit 2) - API 5xx rate ...``."""
     head = f"watch round {item.number}/{plan.rounds} at {item.evaluated_at}: {item.verdict.value}"
@@ -225,6 +232,8 @@ def final_line(outcome: WatchOutcome, rounds: Sequence[Round], plan: WatchPlan) 
         )
     if outcome.reason == INTERRUPTED_REASON:
         return f"{head} interrupted after {seen}"
+    if outcome.reason == Reason.REPORT_ERROR:
+        return f"{head} {Reason.REPORT_ERROR.text} ({seen})"
     if outcome.reason == TRANSIENT_REASON:
         bad = sum(r.verdict is Verdict.NO_GO for r in rounds)
         return (
