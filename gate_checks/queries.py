@@ -112,7 +112,7 @@ def cache_counter_ratios(config: GateConfig, mode: str) -> tuple[Ratio, Ratio]:
     """hits / misses and misses / hits of one mode over the window.
 
     Together they give hits / (hits + misses) with every case kept apart (see
-    :func:`gate_checks.answers.hit_share`). A single Ratio over ``{__name__=~"hits|misses"}``
+    :func:`pytest_gate.hit_share`). A single Ratio over ``{__name__=~"hits|misses"}``
     cannot: Prometheus 2 rejects ``increase()`` over two names whose other labels are equal.
     """
     names = config.metrics
