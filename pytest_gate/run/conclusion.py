@@ -152,26 +152,7 @@ def conclude(session: pytest.Session, state: GateSession, exitstatus: int) -> No
         )
 
     def report_of(decision: Decision) -> dict[str, Any]:
-        return build_report(
-            decision=decision,
-            checks=checks,
-            complete=complete,
-            evaluated_at=options.at if options else time.time(),
-            source=describe_source(options) if options else {"kind": "none", "url": None},
-            config={
-                "path": str(state.config_path) if state.config_path else None,
-                "sha256": config_sha256(state),
-            },
-            selection={
-                "deselected": list(state.deselected),
-                "not_applicable": [c.id for c in checks if c.outcome is Outcome.NOT_APPLICABLE],
-            },
-            plugin_version=__version__,
-            duration_s=time.monotonic() - state.started,
-            messages=state.messages,
-            dry_run=dry_run,
-            waivers=[use.to_dict() for use in waived.uses],
-        )
+        return assemble(state, decision, checks, complete=complete, dry_run=dry_run, waived=waived)
 
     decision = decide_now()
     report = report_of(decision)
@@ -195,6 +176,39 @@ def conclude(session: pytest.Session, state: GateSession, exitstatus: int) -> No
     state.decision = decision
     state.report_dict = report
     state.exit_code = 0 if dry_run else decision.exit_code
+
+
+def assemble(
+    state: GateSession,
+    decision: Decision,
+    checks: Sequence[CheckRecord],
+    *,
+    complete: bool,
+    dry_run: bool,
+    waived: Waived,
+) -> dict[str, Any]:
+    """The report of a one-shot run: every part handed to :func:`build_report`."""
+    options = state.options
+    return build_report(
+        decision=decision,
+        checks=checks,
+        complete=complete,
+        evaluated_at=options.at if options else time.time(),
+        source=describe_source(options) if options else {"kind": "none", "url": None},
+        config={
+            "path": str(state.config_path) if state.config_path else None,
+            "sha256": config_sha256(state),
+        },
+        selection={
+            "deselected": list(state.deselected),
+            "not_applicable": [c.id for c in checks if c.outcome is Outcome.NOT_APPLICABLE],
+        },
+        plugin_version=__version__,
+        duration_s=time.monotonic() - state.started,
+        messages=state.messages,
+        dry_run=dry_run,
+        waivers=[use.to_dict() for use in waived.uses],
+    )
 
 
 def _rewrite(state: GateSession, target: Path, report: dict[str, Any]) -> None:
