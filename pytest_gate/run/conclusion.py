@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -22,7 +21,6 @@ from pytest_gate.core.decision import (
     Outcome,
     SessionState,
     Severity,
-    Verdict,
     decide,
 )
 from pytest_gate.core.urls import redact
@@ -34,6 +32,7 @@ from pytest_gate.output.report import (
     write_report,
 )
 from pytest_gate.output.terminal import check_line, detail_lines, github_summary, traffic_light
+from pytest_gate.run.publish import append_step_summary, push_final, pushed_checks
 from pytest_gate.run.session import GateSession
 
 EXIT_STATES = {
@@ -41,8 +40,6 @@ EXIT_STATES = {
     pytest.ExitCode.INTERNAL_ERROR: SessionState.INTERNAL_ERROR,
     pytest.ExitCode.USAGE_ERROR: SessionState.USAGE_ERROR,
 }
-PUSH_FAILED = "gate status not pushed to {url}: {cause} (the verdict is unchanged)"
-SUMMARY_FAILED = "cannot append to GITHUB_STEP_SUMMARY ({path}): {cause}"
 STOPPED_EARLY = "the run stopped before every check ran ({why})"
 DRY_RUN_LINE = (
     "GATE DRY RUN (--gate-dry-run): the gate would have said {verdict} (exit {code}); exiting 0"
@@ -87,15 +84,6 @@ def config_sha256(state: GateSession) -> str | None:
     if state.gate_config is not None:
         return state.gate_config.sha256
     return file_sha256(state.config_path) if state.config_path else None
-
-
-PushedCheck = tuple[str, str, str, bool]
-"""A check as the push sees it: node id, severity, outcome and whether a waiver covers it."""
-
-
-def check_key(check_id: str) -> str:
-    """A short, stable name for a check: ``p95_latency[fast]`` (for pushed metric labels)."""
-    return check_id.split("::")[-1].removeprefix("test_")
 
 
 def selection_complete(config: pytest.Config) -> bool:
@@ -172,7 +160,8 @@ def conclude(session: pytest.Session, state: GateSession, exitstatus: int) -> No
         report = report_of(decision)  # the report names the failed push, as before
         if written and target is not None:
             _rewrite(state, target, report)
-    _github_summary(state, decision, checks, report["evaluated_at"], dry_run=dry_run)
+    summary = github_summary(decision, checks, report["evaluated_at"], dry_run=dry_run)
+    append_step_summary(state, summary)
     state.decision = decision
     state.report_dict = report
     state.exit_code = 0 if dry_run else decision.exit_code
@@ -231,52 +220,6 @@ def apply_waivers(state: GateSession, checks: list[CheckRecord]) -> Waived:
         if message not in state.messages:
             state.messages.append(message)
     return waived
-
-
-def pushed_checks(checks: Sequence[CheckRecord]) -> list[PushedCheck]:
-    """What the push says of each check of a one-shot run."""
-    return [(c.id, c.severity.value, c.outcome.value, c.waiver is not None) for c in checks]
-
-
-def push_final(state: GateSession, verdict: Verdict, checks: Sequence[PushedCheck]) -> bool:
-    """Push the final verdict where a Pushgateway is set; ``False`` (and a session message) when
-    it could not be pushed. Called only once every session state is decided."""
-    options = state.options
-    if options is None or not options.pushgateway:
-        return True
-    from pytest_gate.output.push import PushError, push_gate_status
-
-    url, environment = options.pushgateway, options.environment
-    rows = [
-        (check_key(check_id), severity, outcome == Outcome.PASS.value)
-        for check_id, severity, outcome, _ in checks
-        if outcome != Outcome.NOT_APPLICABLE.value
-    ]
-    waived = frozenset(check_key(check_id) for check_id, _, _, is_waived in checks if is_waived)
-    try:
-        push_gate_status(url, environment, verdict.value, rows, timeout_seconds=5.0, waived=waived)
-    except PushError as exc:
-        state.messages.append(PUSH_FAILED.format(url=url, cause=exc))
-        return False
-    return True
-
-
-def _github_summary(
-    state: GateSession,
-    decision: Decision,
-    checks: list[CheckRecord],
-    evaluated_at: str,
-    *,
-    dry_run: bool = False,
-) -> None:
-    path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if not path:
-        return
-    try:
-        with Path(path).open("a", encoding="utf-8") as handle:
-            handle.write(github_summary(decision, checks, evaluated_at, dry_run=dry_run))
-    except OSError as exc:
-        state.messages.append(SUMMARY_FAILED.format(path=path, cause=exc.strerror or exc))
 
 
 def header_lines(state: GateSession) -> list[str]:

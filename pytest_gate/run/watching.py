@@ -7,16 +7,14 @@ and :func:`conclude` replaces the one-shot conclusion.
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_gate.core.decision import COLOURS, Decision, SessionState
 from pytest_gate.output.report import ReportWriteError, over_rounds, write_report
-from pytest_gate.run.conclusion import PushedCheck, push_final
+from pytest_gate.run.publish import PushedCheck, append_step_summary, push_final
 from pytest_gate.run.session import GateSession
 from pytest_gate.watch.policy import (
     WatchOutcome,
@@ -28,8 +26,6 @@ from pytest_gate.watch.policy import (
     unwritten,
 )
 from pytest_gate.watch.rounds import WatchRun, watch
-
-SUMMARY_FAILED = "cannot append to GITHUB_STEP_SUMMARY ({path}): {cause}"
 
 
 def plan_of(state: GateSession) -> WatchPlan | None:
@@ -129,13 +125,7 @@ def conclude(state: GateSession, current: WatchRun) -> None:
     state.report_dict = report
     dry_run = state.options is not None and state.options.dry_run
     state.exit_code = 0 if dry_run else outcome.exit_code  # a dry run reports, never blocks
-    path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if path:
-        try:
-            with Path(path).open("a", encoding="utf-8") as handle:
-                handle.write(github_rounds(outcome, current.rounds, current.plan))
-        except OSError as exc:
-            state.messages.append(SUMMARY_FAILED.format(path=path, cause=exc.strerror or exc))
+    append_step_summary(state, github_rounds(outcome, current.rounds, current.plan))
 
 
 def pushed_checks_of(report: dict[str, Any]) -> list[PushedCheck]:
