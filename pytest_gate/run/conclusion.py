@@ -32,7 +32,12 @@ from pytest_gate.output.report import (
     write_report,
 )
 from pytest_gate.output.terminal import check_line, detail_lines, github_summary, traffic_light
-from pytest_gate.run.publish import append_step_summary, push_final, pushed_checks
+from pytest_gate.run.publish import (
+    append_step_summary,
+    push_final,
+    pushed_checks,
+    rewrite_report,
+)
 from pytest_gate.run.session import GateSession
 
 EXIT_STATES = {
@@ -159,7 +164,7 @@ def conclude(session: pytest.Session, state: GateSession, exitstatus: int) -> No
     if not push_final(state, decision.verdict, pushed_checks(checks)):
         report = report_of(decision)  # the report names the failed push, as before
         if written and target is not None:
-            _rewrite(state, target, report)
+            rewrite_report(state, target, report)
     summary = github_summary(decision, checks, report["evaluated_at"], dry_run=dry_run)
     append_step_summary(state, summary)
     state.decision = decision
@@ -198,14 +203,6 @@ def assemble(
         dry_run=dry_run,
         waivers=[use.to_dict() for use in waived.uses],
     )
-
-
-def _rewrite(state: GateSession, target: Path, report: dict[str, Any]) -> None:
-    """Write the report again with a later message; the first, sound file stays if this fails."""
-    try:
-        write_report(target, report)
-    except ReportWriteError as exc:
-        state.messages.append(str(exc))
 
 
 def apply_waivers(state: GateSession, checks: list[CheckRecord]) -> Waived:

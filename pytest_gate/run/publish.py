@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pytest_gate.core.decision import Outcome, Verdict
-from pytest_gate.output.report import CheckRecord
+from pytest_gate.output.report import CheckRecord, ReportWriteError, write_report
 from pytest_gate.run.session import GateSession
 
 PUSH_FAILED = "gate status not pushed to {url}: {cause} (the verdict is unchanged)"
@@ -51,6 +52,14 @@ def push_final(state: GateSession, verdict: Verdict, checks: Sequence[PushedChec
         state.messages.append(PUSH_FAILED.format(url=url, cause=exc))
         return False
     return True
+
+
+def rewrite_report(state: GateSession, target: Path, report: dict[str, Any]) -> None:
+    """Write the report again with a later message; the first, sound file stays if this fails."""
+    try:
+        write_report(target, report)
+    except ReportWriteError as exc:
+        state.messages.append(str(exc))
 
 
 def append_step_summary(state: GateSession, text: str) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from pytest_gate.core.decision import COLOURS, Decision, SessionState
 from pytest_gate.output.report import ReportWriteError, over_rounds, write_report
-from pytest_gate.run.publish import PushedCheck, append_step_summary, push_final
+from pytest_gate.run.publish import PushedCheck, append_step_summary, push_final, rewrite_report
 from pytest_gate.run.session import GateSession
 from pytest_gate.watch.policy import (
     WatchOutcome,
@@ -113,14 +113,19 @@ def conclude(state: GateSession, current: WatchRun) -> None:
     outcome = conclude_watch(current.rounds, current.plan, interrupted=current.interrupted)
     report = combined_report(state, current, partial=False, outcome=outcome)
     target = state.options.report if state.options is not None else None
+    written = False
     if target is not None:
         try:
             write_report(target, report)
+            written = True
         except ReportWriteError as exc:
             state.fail(SessionState.REPORT_ERROR, str(exc))
             outcome = unwritten(outcome)
             report = combined_report(state, current, partial=False, outcome=outcome)
-    push_final(state, outcome.verdict, pushed_checks_of(report))
+    if not push_final(state, outcome.verdict, pushed_checks_of(report)):
+        report = combined_report(state, current, partial=False, outcome=outcome)
+        if written and target is not None:
+            rewrite_report(state, target, report)  # the report names the failed push
     state.watch_outcome = outcome
     state.report_dict = report
     dry_run = state.options is not None and state.options.dry_run
