@@ -289,6 +289,11 @@ def targets_text(series: tuple[Labels, ...]) -> str:
     return shown
 
 
+def query_suffix(query_text: str) -> str:
+    """`` (query: <text>)``: how a failed answer's message names its query, once."""
+    return f" (query: {query_text})" if query_text else ""
+
+
 @dataclass(frozen=True)
 class Answer:
     """What a source returns for one query at the evaluation instant."""
@@ -307,8 +312,14 @@ class Answer:
     """Why the answer failed, without the query; empty where ``message`` is the cause alone.
 
     A source's ``message`` names the cause, then the query; the terminal's one line shows only
-    the cause (:attr:`why`), the report's message both.
+    the cause (:attr:`why`), the report's message both. An answer built with only a message in
+    that form (an older recording, a user's own source) gets its cause here, once.
     """
+
+    def __post_init__(self) -> None:
+        suffix = query_suffix(self.query_text)
+        if not self.cause and suffix and self.message.endswith(suffix):
+            object.__setattr__(self, "cause", self.message[: -len(suffix)])
 
     @property
     def why(self) -> str:

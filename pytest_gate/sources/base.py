@@ -12,6 +12,7 @@ from typing import Protocol
 
 from pytest_gate.core.deadline import Deadline
 from pytest_gate.core.query import Answer, DataState, Query, SeriesValue
+from pytest_gate.core.query import query_suffix as query_suffix
 
 
 class SourceConfigError(Exception):
@@ -84,8 +85,3 @@ def succeeded(
     return answer.with_state(
         answer.state, answer.message + query_suffix(query_text), cause=answer.message
     )
-
-
-def query_suffix(query_text: str) -> str:
-    """`` (query: <text>)``: how a failed answer's message names its query, once."""
-    return f" (query: {query_text})" if query_text else ""

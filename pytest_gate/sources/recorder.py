@@ -28,7 +28,7 @@ from pytest_gate.core.query import (
     Selector,
     SeriesValue,
 )
-from pytest_gate.sources.base import SourceConfigError, query_suffix
+from pytest_gate.sources.base import SourceConfigError
 
 FORMAT = "pytest-gate-recording"
 VERSION = 2
@@ -156,21 +156,12 @@ def answer_from_json(data: Any) -> Answer:
         series=series,
         window_seconds=None if window is None else int(window),
         message=str(data["message"]),
-        cause=_cause(data),
+        cause=str(data.get("cause", "")),
         source=str(data["source"]),
         notes=tuple(str(n) for n in data["notes"]),
         coverage=coverage_from_json(data.get("coverage")),
         deadline_exceeded=bool(data.get("deadline_exceeded", False)),
     )
-
-
-def _cause(data: Any) -> str:
-    """The recorded cause; a recording made before answers kept it apart has only the message."""
-    if "cause" in data:
-        return str(data["cause"])
-    message, query_text = str(data["message"]), str(data["query_text"])
-    suffix = query_suffix(query_text)
-    return message.removesuffix(suffix) if suffix and message.endswith(suffix) else ""
 
 
 def encode(recording: Recording) -> bytes:
