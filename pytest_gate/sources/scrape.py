@@ -18,6 +18,7 @@ from pytest_gate.core.deadline import Deadline
 from pytest_gate.core.query import (
     Answer,
     DataState,
+    Exported,
     Gauge,
     Matcher,
     Quantile,
@@ -96,7 +97,7 @@ class ScrapeSource:
         text = self.text(query)
         if isinstance(query, RawPromQL):
             return failed(text, DataState.NO_DATA, NO_PROMQL, source=self.kind, notes=self._notes)
-        if not isinstance(query, Ratio | Quantile | Gauge):
+        if not isinstance(query, Ratio | Quantile | Gauge | Exported):
             return failed(text, DataState.NO_DATA, NO_HISTORY, source=self.kind, notes=self._notes)
         samples = self._scrape(deadline)
         if self._failure:
@@ -122,6 +123,11 @@ class ScrapeSource:
                     )
                 )
                 return succeeded(text, series, source=self.kind, notes=self._notes)
+            case Exported():
+                count = float(len(exposition.select(samples, query.selector)))
+                return succeeded(
+                    text, (SeriesValue((), count),), source=self.kind, notes=self._notes
+                )
 
     def close(self) -> None:
         """Close connections."""
