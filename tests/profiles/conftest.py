@@ -132,9 +132,19 @@ class ProfileRunner:
 
     def _scenario(self, scenario: VllmScenario) -> GateRun:
         config = profile_config(self._directory, f"{scenario.name}.toml", scenario_edits(scenario))
+        recording = self._directory / f"{scenario.name}.recording.json"
         args = ["--gate-config", str(config), "--gate-time", str(T), "--gpu-source", "prometheus"]
-        args += ["--prometheus-url", self._url]
+        args += ["--prometheus-url", self._url, "--gate-record", str(recording)]
         return run_profile(self._gate_dir, args, self._directory / f"{scenario.name}.json")
+
+    def replay(self, name: str) -> GateRun:
+        """Scenario ``name`` replayed offline from the recording of its live run."""
+        self.run(name)
+        config = self._directory / f"{name}.toml"
+        recording = self._directory / f"{name}.recording.json"
+        args = ["--gate-config", str(config), "--gpu-source", "prometheus"]
+        args += ["--gate-replay", str(recording)]
+        return run_profile(self._gate_dir, args, self._directory / f"{name}.replay.json")
 
     def close(self) -> None:
         """Stop the pool (waits for runs in flight)."""

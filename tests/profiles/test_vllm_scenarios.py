@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.profiles.conftest import ProfileRunner
+from tests.profiles.conftest import GateRun, ProfileRunner
 from tests.profiles.vllm_data import REQUESTS_PER_STEP, STEP_SECONDS
 from tests.profiles.vllm_scenarios import BORN_SECONDS_AGO, BY_NAME, LLAMA, QWEN, SCENARIOS
 
@@ -121,3 +121,21 @@ def test_engine_absent_altogether_is_no_data_not_not_applicable(
     or a dead scrape must not read as "this version does not export it")."""
     ttft = profile_runner.run(scenario_name).checks()["test_ttft_p99"]
     assert "holds no series of the engine" in str(ttft["message"])
+
+
+@pytest.mark.parametrize("scenario_name", ["old-vllm", "ttft-breach"])
+def test_replay_reproduces_outcomes_values_and_not_applicable(
+    profile_runner: ProfileRunner, scenario_name: str
+) -> None:
+    """Offline from the live run's recording: the same verdict, outcomes, values and reasons
+    (presence answers are recorded like any other)."""
+
+    def essence(run: GateRun) -> tuple[object, ...]:
+        checks = run.checks()
+        rows = [(c, checks[c]["outcome"], checks[c]["value"], checks[c]["message"]) for c in checks]
+        return run.report["verdict"], run.exit_code, sorted(rows, key=lambda r: str(r[0]))
+
+    live = profile_runner.run(scenario_name)
+    replayed = profile_runner.replay(scenario_name)
+    assert essence(replayed) == essence(live)
+    assert replayed.report["source"]["kind"] == "replay"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.profiles.conftest import GateRun, copy_profile, profile_config, run_profile
+from tests.profiles.conftest import ROOT, GateRun, copy_profile, profile_config, run_profile
 from tests.profiles.vllm_data import MODELS
 from tests.profiles.vllm_scenarios import LLAMA, QWEN
 from tests.support.prometheus_server import free_port
@@ -104,3 +104,16 @@ def test_unreachable_api_is_an_error(tmp_path: Path) -> None:
     outcomes = {c: run.checks()[c]["outcome"] for c in SMOKE_CHECKS}
     assert outcomes == {c: "error" for c in SMOKE_CHECKS}
     assert run.report["verdict"] == "NO-GO"
+
+
+def test_profile_run_with_the_default_gate_config_says_which_file_to_pass(tmp_path: Path) -> None:
+    """The profile with a default-gate gate.toml: every check errors naming the file, NO-GO."""
+    default = ROOT / "gate_checks" / "gate.toml"
+    gate_dir = copy_profile(tmp_path)
+    url = f"http://127.0.0.1:{free_port()}"
+    args = ["--gate-config", str(default), "--prometheus-url", url, "--gpu-source", "none"]
+    run = run_profile(gate_dir, args, tmp_path / "report.json")
+    assert run.report["verdict"] == "NO-GO"
+    messages = {c["outcome"]: c["message"] for c in run.report["checks"]}
+    assert set(messages) == {"error"}
+    assert "is not a vllm profile config" in messages["error"]

@@ -18,6 +18,8 @@ from pytest_gate import (
     Answer,
     Deadline,
     DeadlineExceeded,
+    GateConfig,
+    GateDataError,
     HttpClient,
     Query,
     TransportError,
@@ -28,11 +30,24 @@ from . import served
 from .queries import plan
 
 SMOKE = "smoke"
+NOT_THIS_PROFILE = (
+    '{path} is not a vllm profile config (its first line must be profile = "vllm"); run '
+    "this directory with its own gate.toml, or pass --gate-config with a vllm profile file"
+)
 
 
-def pytest_gate_plan(gate_config: VllmConfig) -> Iterable[Query]:
+def pytest_gate_plan(gate_config: VllmConfig | GateConfig) -> Iterable[Query]:
     """Every query the profile's checks will ask (enabled checks only)."""
-    return plan(gate_config)
+    return plan(gate_config) if isinstance(gate_config, VllmConfig) else []
+
+
+@pytest.fixture(scope="session")
+def gate_config(gate_config: VllmConfig | GateConfig) -> VllmConfig:
+    """The plugin's gate config, which must be a vllm profile file (else every check errors,
+    saying which file to pass)."""
+    if not isinstance(gate_config, VllmConfig):
+        raise GateDataError(NOT_THIS_PROFILE.format(path=gate_config.path))
+    return gate_config
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
