@@ -39,7 +39,13 @@ SELECTOR_NOTE = (
     "the config's label selector is not applied to a direct scrape "
     "(the --metrics-url targets are the selection)"
 )
-ACCEPT = "text/plain;version=0.0.4;q=1.0, application/openmetrics-text;q=0.5, */*;q=0.1"
+ACCEPT = (
+    "text/plain;version=0.0.4;q=1.0, "
+    "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5, */*;q=0.1"
+)
+"""What a scrape asks for. prometheus_client (0.2x) answers OpenMetrics whenever it is listed, and
+without ``escaping=allow-utf-8`` it rewrites names it deems non-legacy: vLLM's and SGLang's
+``vllm:x`` came back as ``vllm_x``."""
 
 
 def _instance(url: str) -> str:

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry, Counter, start_http_server
 
 from pytest_gate.core.query import DataState, Exported, Selector
 from pytest_gate.sources import promql
@@ -94,3 +95,23 @@ def test_replay_gives_back_the_recorded_count(
     live.close()
     replayed = open_source(replay_path=recording, scenario="gpu")
     assert counted(replayed.ask(asked)) == recorded == (DataState.OK, [4.0])
+
+
+def test_scrape_of_a_prometheus_client_exporter_keeps_colon_names(
+    open_source: SnapshotFactory,
+) -> None:
+    """vLLM serves /metrics with prometheus_client: ``vllm:`` names arrive as they are named."""
+    registry = CollectorRegistry()
+    done = Counter("vllm:request_success", "Finished.", ["finished_reason"], registry=registry)
+    for reason in ("stop", "length", "abort"):
+        done.labels(finished_reason=reason)
+    server, thread = start_http_server(0, addr="127.0.0.1", registry=registry)
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/metrics"
+        snapshot = open_source(metrics_urls=(url,), at=time.time())
+        every = Exported(Selector("vllm:request_success_total"), LOOKBACK_SECONDS)
+        assert counted(snapshot.ask(every)) == (DataState.OK, [3.0])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
