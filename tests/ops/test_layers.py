@@ -98,3 +98,25 @@ def test_an_unknown_package_and_too_many_floors_fail(layers: ModuleType) -> None
     assert layers.bad_arrows([arrow("newpkg", "core", "x.py")]) == [
         "package 'newpkg' is not in scripts/layers.py LAYERS (x.py)"
     ]
+
+
+def test_a_shipped_check_suite_imports_only_the_public_api(
+    layers: ModuleType, tmp_path: Path
+) -> None:
+    """profiles/ may import pytest_gate itself, never a deep path, and nothing may import it."""
+    root = _tree(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "profiles/__init__.py": "",
+            "profiles/vllm/test_x.py": "from pytest_gate import Observer\n",
+            "profiles/vllm/answers.py": "from pytest_gate.core.query import Answer\n",
+            "core/__init__.py": "",
+            "core/query.py": "",
+        },
+    )
+    problems = layers.bad_arrows(layers.arrows(root))
+    assert problems == [
+        "profiles -> core: check suites import only the public API and nothing imports them "
+        "(pytest_gate/profiles/vllm/answers.py)"
+    ]
