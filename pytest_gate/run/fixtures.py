@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ import pytest
 
 from pytest_gate.checks.observe import GateDataError, GateNoData, Observer
 from pytest_gate.config.options import GateOptions
+from pytest_gate.config.transport import with_ini
 from pytest_gate.run.session import GATE_SESSION
 from pytest_gate.stats.canary import CanarySelection
 
@@ -85,7 +87,7 @@ def open_metrics(config: pytest.Config) -> tuple[MetricSnapshot | None, list[Que
         started_monotonic=state.started,
     )
     try:
-        snapshot = open_snapshot(settings)
+        snapshot = open_snapshot(settings, env=with_ini(config.getini, os.environ))
     except SourceConfigError as exc:
         return None, [], str(exc)
     planned: list[Query] = []
