@@ -174,4 +174,3 @@ def _fold_variants(checks: Sequence[tuple[str, str, bool]]) -> dict[tuple[str, s
         key = (check, severity)
         folded[key] = folded.get(key, True) and bool(ok)
     return folded
-

@@ -216,7 +216,9 @@ def _push(
     try:
         push_gate_status(url, environment, verdict.value, rows, timeout_seconds=5.0, waived=waived)
     except PushError as exc:
-        state.messages.append(PUSH_FAILED.format(url=redact(url if "://" in url else "http://" + url), cause=exc))
+        state.messages.append(
+            PUSH_FAILED.format(url=redact(url if "://" in url else "http://" + url), cause=exc)
+        )
 
 
 def _github_summary(

@@ -28,7 +28,7 @@ _PRINTABLE = frozenset(chr(c) for c in range(0x21, 0x7F))
 BAD_SECRET = (
     "{name} holds a control character, a space or a character outside ASCII (the value is not "
     "shown); check how it is set: no quotes, no line break inside, e.g. "
-    "export {name}=\"$(cat token-file)\""
+    'export {name}="$(cat token-file)"'
 )
 
 
