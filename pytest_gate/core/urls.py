@@ -21,7 +21,9 @@ def redact(url: str) -> str:
 
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s@\"'<>]*@")
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^/?#\s@\"'<>]*@)")
+PLACEHOLDER_USERINFO = "user:password@"
+"""The userinfo of the example URLs in the gate's own fixes; the only one shown."""
 
 
 def origin(url: str) -> tuple[str, str, int]:
@@ -44,5 +46,8 @@ def scrub_userinfo(text: str) -> str:
 
     The last net before text leaves the gate (report, terminal, step summary): a URL a check
     built from ``--serving-url http://user:pw@host`` keeps its host and path, never its password.
+    The literal placeholder ``user:password@`` of the gate's own fix texts stays.
     """
-    return _USERINFO.sub(r"\1", text)
+    return _USERINFO.sub(
+        lambda m: m.group(0) if m.group(2) == PLACEHOLDER_USERINFO else m.group(1), text
+    )

@@ -171,6 +171,19 @@ def _proxy_refusal(error: BaseException, proxy: Proxy) -> str | None:
     return f"the proxy {proxy.shown} ({proxy.variable}) refused the tunnel ({answer}); {fix}"
 
 
+def _via(proxy: Proxy | None) -> str:
+    """`` (through the proxy ...)`` for a failure on a proxied request; a proxy without
+    credentials may have refused with 407 and dropped the connection before the answer arrived."""
+    if proxy is None:
+        return ""
+    if proxy.authorization is not None:
+        return f" (through the proxy {proxy.shown} from {proxy.variable})"
+    return (
+        f" (through the proxy {proxy.shown} from {proxy.variable}; if it wants credentials, give "
+        f"them as {proxy.variable}=http://user:password@proxy-host:port)"
+    )
+
+
 class HttpClient:
     """GETs, POSTs and PUTs against one base URL within the gate's deadline (thread-safe)."""
 
@@ -277,7 +290,8 @@ class HttpClient:
         attempt = 0
         while True:
             try:
-                return self._once(request, deadline)
+                # a retry opens a fresh connection: the pooled one may have been closed under us
+                return self._once(request, deadline, fresh=attempt > 0)
             except _Retryable as error:
                 attempt += 1
                 pause = RETRY_BACKOFF_SECONDS * 2 ** (attempt - 1)
@@ -297,7 +311,7 @@ class HttpClient:
             sent["Proxy-Authorization"] = proxy.authorization  # https: in the CONNECT instead
         return sent
 
-    def _once(self, request: _Request, deadline: Deadline) -> HttpResponse:
+    def _once(self, request: _Request, deadline: Deadline, fresh: bool = False) -> HttpResponse:
         parts = urlsplit(request.url)
         here = origin(request.url)
         home = here == self._origin
@@ -305,7 +319,7 @@ class HttpClient:
             proxy = self.proxy if home else proxy_for(*here, self._env)
         except SourceConfigError as error:
             raise TransportError(str(error)) from error
-        connection = self._connection(here, proxy, pooled=home)
+        connection = self._connection(here, proxy, pooled=home and not fresh)
         timeout = deadline.timeout(deadline.seconds)
         sent = self._headers(request, home, proxy)
         target = parts.path or "/"
@@ -353,8 +367,7 @@ class HttpClient:
         if proxy is not None and (refused := _proxy_refusal(error, proxy)) is not None:
             return TransportError(refused)
         if isinstance(error, OSError | http.client.IncompleteRead):
-            via = f" (through the proxy {proxy.shown} from {proxy.variable})" if proxy else ""
-            return _Retryable(_cause(error) + via)
+            return _Retryable(_cause(error) + _via(proxy))
         return TransportError(self.redact(f"request failed: {error}")[:300])
 
     def _connection(
