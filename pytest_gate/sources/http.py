@@ -25,10 +25,8 @@ import dataclasses
 import http.client
 import os
 import queue
-import socket
-import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlencode, urljoin, urlsplit
@@ -38,6 +36,7 @@ from pytest_gate.core.deadline import Deadline, DeadlineExceeded
 from pytest_gate.core.urls import origin, redact
 from pytest_gate.sources.auth import REDIRECT_STATUSES, Credentials, credentials
 from pytest_gate.sources.base import SourceConfigError
+from pytest_gate.sources.causes import cause, is_tls_error, proxy_refusal, tls_cause, via
 from pytest_gate.sources.proxy import Proxy, proxy_for, proxy_secrets
 from pytest_gate.sources.transport import Transport, tls_rejection, transport_from_env
 
@@ -106,82 +105,8 @@ class Endpoint:
         return cls(clean, user, password)
 
 
-def _chain(error: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    todo: list[BaseException] = [error]
-    while todo:
-        current = todo.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        todo.extend(e for e in (current.__cause__, current.__context__) if e is not None)
-
-
-def _cause(error: BaseException) -> str:
-    """A short name for a transport failure."""
-    for inner in _chain(error):
-        if isinstance(inner, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(inner, ConnectionResetError | BrokenPipeError):
-            return "connection reset by peer"
-        if isinstance(inner, socket.gaierror):
-            return "host name could not be resolved"
-        if isinstance(inner, http.client.RemoteDisconnected | http.client.IncompleteRead):
-            return "server closed the connection without a response"
-    return f"connection failed ({type(error).__name__})"
-
-
-def _is_tls_error(error: BaseException) -> bool:
-    """An ``ssl.SSLError`` (only possible once an https connection imported ``ssl``)."""
-    tls = sys.modules.get("ssl")
-    return tls is not None and isinstance(error, tls.SSLError)
-
-
-def _tls_cause(error: BaseException) -> str:
-    verify_message = getattr(error, "verify_message", None)
-    if verify_message:
-        return str(verify_message)
-    reason = getattr(error, "reason", None)
-    return str(reason) if reason else type(error).__name__
-
-
 class _Retryable(Exception):
     """A transport error worth one more try (refused, reset, dropped)."""
-
-
-_TUNNEL_FAILED = "Tunnel connection failed: "
-
-
-def _proxy_refusal(error: BaseException, proxy: Proxy) -> str | None:
-    """The message for a proxy that would not open a CONNECT tunnel (``http.client``'s OSError)."""
-    text = str(error)
-    if not text.startswith(_TUNNEL_FAILED):
-        return None
-    answer = text[len(_TUNNEL_FAILED) :].strip()[:80]
-    if answer.startswith("407"):
-        fix = (
-            "it wants credentials: put them in the proxy URL, "
-            f"{proxy.variable}=http://user:password@proxy-host:port"
-            if proxy.authorization is None
-            else f"check the user and password in {proxy.variable}"
-        )
-    else:
-        fix = "check that it allows CONNECT to this host and port, or add the host to NO_PROXY"
-    return f"the proxy {proxy.shown} ({proxy.variable}) refused the tunnel ({answer}); {fix}"
-
-
-def _via(proxy: Proxy | None) -> str:
-    """`` (through the proxy ...)`` for a failure on a proxied request; a proxy without
-    credentials may have refused with 407 and dropped the connection before the answer arrived."""
-    if proxy is None:
-        return ""
-    if proxy.authorization is not None:
-        return f" (through the proxy {proxy.shown} from {proxy.variable})"
-    return (
-        f" (through the proxy {proxy.shown} from {proxy.variable}; if it wants credentials, give "
-        f"them as {proxy.variable}=http://user:password@proxy-host:port)"
-    )
 
 
 class HttpClient:
@@ -357,17 +282,17 @@ class HttpClient:
 
     def _failure(self, error: BaseException, proxy: Proxy | None) -> Exception:
         """The exception to raise for a request that got no response."""
-        if _is_tls_error(error):
+        if is_tls_error(error):
             rejected = tls_rejection(error, self.transport)
             return TransportError(
                 rejected
-                or f"TLS verification failed ({_tls_cause(error)}); set {CA_BUNDLE_ENV} to "
+                or f"TLS verification failed ({tls_cause(error)}); set {CA_BUNDLE_ENV} to "
                 "your CA's PEM file if the server uses a private CA"
             )
-        if proxy is not None and (refused := _proxy_refusal(error, proxy)) is not None:
+        if proxy is not None and (refused := proxy_refusal(error, proxy)) is not None:
             return TransportError(refused)
         if isinstance(error, OSError | http.client.IncompleteRead):
-            return _Retryable(_cause(error) + _via(proxy))
+            return _Retryable(cause(error) + via(proxy))
         return TransportError(self.redact(f"request failed: {error}")[:300])
 
     def _connection(

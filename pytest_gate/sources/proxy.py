@@ -12,7 +12,6 @@ http, as RFC 9110 asks.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
@@ -87,6 +86,8 @@ def _matches(entry: str, host: str, port: int) -> bool:
         name, entry_port = entry.split(":")
     if entry_port is not None and entry_port != str(port):
         return False
+    import ipaddress  # only when a NO_PROXY entry is checked
+
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
