@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from tests.checks.deployment import T, write
 from tests.checks.scenarios import BY_NAME
 from tests.support.nginx_front import TENANT, NginxFront, Pki
 from tests.support.nginx_front import available as nginx_available
-from tests.support.prometheus_server import OpenMetrics, PrometheusServer, free_port
+from tests.support.prometheus_server import OpenMetrics, PrometheusServer, Pushgateway, free_port
 from tests.support.tinyproxy_server import TinyProxy
 from tests.support.tinyproxy_server import available as tinyproxy_available
 
@@ -65,6 +66,7 @@ class Servers:
     front: NginxFront
     pki: Pki
     config: Path
+    pushgateway: Pushgateway
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +85,9 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         TinyProxy.start(root / "proxy") as proxy,
         TinyProxy.start(root / "auth-proxy", auth=PROXY_AUTH) as auth_proxy,
         NginxFront.start(root / "nginx", pki, upstream=prometheus.url) as front,
+        Pushgateway.start(root / "pushgateway") as pushgateway,
     ):
-        yield Servers(prometheus, proxy, auth_proxy, front, pki, config)
+        yield Servers(prometheus, proxy, auth_proxy, front, pki, config, pushgateway)
 
 
 def run_gate(
@@ -128,12 +131,21 @@ def tls_env(pki: Pki, *, cert: bool = True, tenant: bool = True) -> dict[str, st
     return env
 
 
-def test_the_gate_says_go_through_a_forward_proxy(servers: Servers, tmp_path: Path) -> None:
-    """HTTP_PROXY: every query goes to tinyproxy in absolute form, and the healthy gate is GO."""
-    url = servers.prometheus.url
-    run = run_gate(servers, url, {"HTTP_PROXY": servers.proxy.url}, tmp_path)
+def test_the_gate_says_go_and_pushes_through_a_forward_proxy(
+    servers: Servers, tmp_path: Path
+) -> None:
+    """HTTP_PROXY: the queries and the push go to tinyproxy in absolute form; GO is pushed."""
+    url, gateway = servers.prometheus.url, servers.pushgateway.url
+    options = ("--gate-pushgateway", gateway, "--gate-environment", "via-proxy")
+    run = run_gate(servers, url, {"HTTP_PROXY": servers.proxy.url}, tmp_path, *options)
     assert (run.exit_code, run.report["verdict"]) == (0, "GO"), run.output
     servers.proxy.wait_logged(f"POST {url}/api/v1/query")
+    servers.proxy.wait_logged(f"PUT {gateway}/metrics/job/deployment_gate/environment/via-proxy")
+    exposed = requests.get(gateway + "/metrics", timeout=5).text
+    assert (
+        'deployment_gate_status{environment="via-proxy",instance="",job="deployment_gate"} 2'
+        in (exposed)
+    )
 
 
 def test_no_proxy_sends_the_queries_directly(servers: Servers, tmp_path: Path) -> None:
@@ -180,10 +192,11 @@ def test_the_gate_says_go_through_mutual_tls_a_tenant_header_and_a_tunnel(
     """HTTPS_PROXY with auth opens a CONNECT tunnel to nginx, which gets the certificate and
     tenant it demands; the tenant value appears nowhere in the output or the report."""
     env = tls_env(servers.pki) | {"HTTPS_PROXY": servers.auth_proxy.url_with_auth}
-    run = run_gate(servers, servers.front.url, env, tmp_path)
+    recording = tmp_path / "recording.json"
+    run = run_gate(servers, servers.front.url, env, tmp_path, "--gate-record", str(recording))
     assert (run.exit_code, run.report["verdict"]) == (0, "GO"), run.output
     servers.auth_proxy.wait_logged(f"CONNECT {servers.front.url.removeprefix('https://')}")
-    assert TENANT not in run.output + run.report_text
+    assert TENANT not in run.output + run.report_text + recording.read_text()
     assert PROXY_AUTH[1] not in run.output + run.report_text
 
 
