@@ -47,15 +47,6 @@ def is_tls_error(error: BaseException) -> bool:
     return tls is not None and isinstance(error, tls.SSLError)
 
 
-def tls_cause(error: BaseException) -> str:
-    """Why a TLS handshake failed: OpenSSL's verify message or reason."""
-    verify_message = getattr(error, "verify_message", None)
-    if verify_message:
-        return str(verify_message)
-    reason = getattr(error, "reason", None)
-    return str(reason) if reason else type(error).__name__
-
-
 _TUNNEL_FAILED = "Tunnel connection failed: "
 
 

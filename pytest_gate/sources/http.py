@@ -36,9 +36,9 @@ from pytest_gate.core.deadline import Deadline, DeadlineExceeded
 from pytest_gate.core.urls import origin, redact
 from pytest_gate.sources.auth import REDIRECT_STATUSES, Credentials, credentials
 from pytest_gate.sources.base import SourceConfigError
-from pytest_gate.sources.causes import cause, is_tls_error, proxy_refusal, tls_cause, via
+from pytest_gate.sources.causes import cause, is_tls_error, proxy_refusal, via
 from pytest_gate.sources.proxy import Proxy, proxy_for, proxy_secrets
-from pytest_gate.sources.transport import Transport, tls_rejection, transport_from_env
+from pytest_gate.sources.transport import Transport, tls_failure, transport_from_env
 
 if TYPE_CHECKING:
     import ssl
@@ -283,12 +283,7 @@ class HttpClient:
     def _failure(self, error: BaseException, proxy: Proxy | None) -> Exception:
         """The exception to raise for a request that got no response."""
         if is_tls_error(error):
-            rejected = tls_rejection(error, self.transport)
-            return TransportError(
-                rejected
-                or f"TLS verification failed ({tls_cause(error)}); set {CA_BUNDLE_ENV} to "
-                "your CA's PEM file if the server uses a private CA"
-            )
+            return TransportError(tls_failure(error, self.transport))
         if proxy is not None and (refused := proxy_refusal(error, proxy)) is not None:
             return TransportError(refused)
         if isinstance(error, OSError | http.client.IncompleteRead):

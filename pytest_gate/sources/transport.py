@@ -121,19 +121,31 @@ def _cert_problem(error: BaseException) -> str:
     )
 
 
-def tls_rejection(error: BaseException, transport: Transport) -> str | None:
-    """The message for a TLS alert that means the server refused our client certificate."""
-    reason = str(getattr(error, "reason", "") or "")
-    if reason not in TLS_REJECTED_REASONS:
-        return None
+def tls_failure(error: BaseException, transport: Transport) -> str:
+    """What a failed TLS connection means and how to fix it (an ``ssl.SSLError``).
+
+    A certificate that did not verify names the CA bundle; an alert that means the server refused
+    our client certificate, or a handshake the server ended without one, names the certificate
+    variables and whether a certificate was offered.
+    """
+    verify_message = getattr(error, "verify_message", None)
+    if verify_message:
+        return (
+            f"TLS verification failed ({verify_message}); set {CA_BUNDLE_ENV} to your CA's PEM "
+            "file if the server uses a private CA"
+        )
+    reason = str(getattr(error, "reason", "") or "") or type(error).__name__
     offered = (
         f"the certificate in {CLIENT_CERT_ENV} was offered"
         if transport.client_cert
         else f"none was offered ({CLIENT_CERT_ENV} is not set)"
     )
+    fix = f"set {CLIENT_CERT_ENV} and {CLIENT_KEY_ENV} to a certificate and key the server's CA signed"
+    if reason in TLS_REJECTED_REASONS:
+        return f"the server refused the TLS client certificate ({reason}); {offered}. {fix[0].upper()}{fix[1:]}"
     return (
-        f"the server refused the TLS client certificate ({reason}); {offered}. Set "
-        f"{CLIENT_CERT_ENV} and {CLIENT_KEY_ENV} to a certificate and key the server's CA signed"
+        f"the TLS connection failed ({reason}); if the server demands a client certificate, "
+        f"{offered}: {fix}; otherwise check that the URL's port speaks TLS"
     )
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import ssl
+import threading
+from collections.abc import Iterator, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,8 +18,10 @@ from pytest_gate.config.transport import (
     HEADERS_ENV,
     with_ini,
 )
+from pytest_gate.core.deadline import Deadline
 from pytest_gate.sources.auth import TOKEN_ENV, credentials
 from pytest_gate.sources.base import SourceConfigError
+from pytest_gate.sources.http import HttpClient, TransportError
 from pytest_gate.sources.proxy import parse_proxy, proxy_for
 from pytest_gate.sources.transport import parse_headers, transport_from_env
 from tests.support.nginx_front import Pki
@@ -185,3 +191,68 @@ def test_a_bad_client_certificate_is_a_config_error_naming_the_variable(
     with pytest.raises(SourceConfigError) as info:
         transport_from_env(env)
     assert problem in str(info.value)
+
+
+class _Quiet(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        return  # the refused handshakes are the point of the test
+
+
+class _Ok(BaseHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+@pytest.fixture(scope="module")
+def mtls_server(pki: Pki) -> Iterator[str]:
+    """A loopback https server that demands a client certificate from the test CA in TLS."""
+    server = _Quiet(("127.0.0.1", 0), _Ok)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pki.server_cert, pki.server_key)
+    context.load_verify_locations(pki.ca_cert)
+    context.verify_mode = ssl.CERT_REQUIRED
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.mark.parametrize("cert", ["none", "stranger"])
+def test_a_server_refusing_the_client_certificate_in_tls_is_named(
+    pki: Pki, mtls_server: str, cert: str
+) -> None:
+    """No certificate or one from another CA: the TLS alert becomes a message naming the fix."""
+    env = {CA_BUNDLE_ENV: str(pki.ca_cert)}
+    if cert == "stranger":
+        env |= {CLIENT_CERT_ENV: str(pki.stranger_cert), CLIENT_KEY_ENV: str(pki.stranger_key)}
+    client = HttpClient.from_env(mtls_server, "--prometheus-url", env)
+    with pytest.raises(
+        TransportError, match=r"(refused the TLS client|TLS connection failed)"
+    ) as info:
+        client.get("/", Deadline(5), {})
+    client.close()
+    offered = "was offered" if cert == "stranger" else f"none was offered ({CLIENT_CERT_ENV} is not"
+    assert offered in str(info.value)
+    assert f"et {CLIENT_CERT_ENV} and {CLIENT_KEY_ENV} to a certificate" in str(info.value)
+
+
+def test_the_client_certificate_is_accepted_in_tls(pki: Pki, mtls_server: str) -> None:
+    """The right certificate and key: the server answers."""
+    env = {
+        CA_BUNDLE_ENV: str(pki.ca_cert),
+        CLIENT_CERT_ENV: str(pki.client_cert),
+        CLIENT_KEY_ENV: str(pki.client_key),
+    }
+    client = HttpClient.from_env(mtls_server, "--prometheus-url", env)
+    assert client.get("/", Deadline(5), {}).status == 200
+    client.close()

@@ -255,3 +255,16 @@ def test_a_key_that_does_not_match_is_a_no_go_naming_the_variable(
     run = run_gate(servers, servers.front.url, env, tmp_path)
     assert (run.exit_code, run.report["verdict"]) == (2, "NO-GO"), run.output
     assert "GATE_PROMETHEUS_CLIENT_KEY does not match" in run.problems()
+
+
+def test_a_tunnel_refused_for_want_of_credentials_names_the_variable(
+    servers: Servers, tmp_path: Path
+) -> None:
+    """HTTPS_PROXY without the proxy's credentials: CONNECT gets 407; NO-GO says where they go."""
+    env = tls_env(servers.pki) | {"HTTPS_PROXY": servers.auth_proxy.url}
+    run = run_gate(servers, servers.front.url, env, tmp_path)
+    assert (run.exit_code, run.report["verdict"]) == (2, "NO-GO"), run.output
+    assert f"the proxy {servers.auth_proxy.url} (HTTPS_PROXY) refused the tunnel (407" in (
+        run.problems()
+    )
+    assert "HTTPS_PROXY=http://user:password@proxy-host:port" in run.problems()
