@@ -24,6 +24,12 @@ WHERE_CREDENTIALS_GO = (
     f"credentials come from {TOKEN_ENV} (bearer token) or {USER_ENV} + {PASSWORD_ENV} (basic auth)"
 )
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+PROXY_AUTH_STATUS = 407
+PROXY_HINT = (
+    "the forward proxy wants credentials; put them in the proxy variable, e.g. "
+    "HTTP_PROXY=http://user:password@proxy-host:3128 (or add the host to NO_PROXY if it should "
+    "be reached directly)"
+)
 _PRINTABLE = frozenset(chr(c) for c in range(0x21, 0x7F))
 BAD_SECRET = (
     "{name} holds a control character, a space or a character outside ASCII (the value is not "
@@ -33,12 +39,12 @@ BAD_SECRET = (
 
 
 def _checked(name: str, value: str | None) -> str | None:
-    """A credential with surrounding whitespace (a file's trailing newline) removed; one that
-    could not go into an HTTP header is refused without ever showing it."""
+    """A credential without what a file adds (a token's surrounding whitespace, a password's
+    trailing line break); one that could not go into an HTTP header is refused, never shown."""
     if value is None:
         return None
-    stripped = value.strip()
-    if not stripped:
+    stripped = value.strip() if name == TOKEN_ENV else value.rstrip("\r\n")
+    if not stripped.strip():
         return None
     if name == TOKEN_ENV and not set(stripped) <= _PRINTABLE:
         raise SourceConfigError(BAD_SECRET.format(name=name))
@@ -135,12 +141,8 @@ def refusal(
     ``also`` says what else was sent (client certificate, extra header names), never a value.
     """
     where = f"{WHERE_CREDENTIALS_GO}; {sent.state()}" + (f"; {also}" if also else "")
-    if status == 407:
-        return (
-            f"HTTP 407 {reason}: the forward proxy wants credentials; put them in the proxy "
-            "variable, e.g. HTTP_PROXY=http://user:password@proxy-host:3128 (or add the host to "
-            "NO_PROXY if it should be reached directly)"
-        )
+    if status == PROXY_AUTH_STATUS:
+        return f"HTTP {status} {reason}: {PROXY_HINT}"
     if status == 401:
         fix = "Check that they are valid and not expired" if sent.sent_any else "Set one of them"
         if also:

@@ -19,7 +19,7 @@ from pytest_gate.config.transport import (
     with_ini,
 )
 from pytest_gate.core.deadline import Deadline
-from pytest_gate.sources.auth import TOKEN_ENV, credentials
+from pytest_gate.sources.auth import PASSWORD_ENV, TOKEN_ENV, USER_ENV, basic, credentials
 from pytest_gate.sources.base import SourceConfigError
 from pytest_gate.sources.http import HttpClient, TransportError
 from pytest_gate.sources.proxy import parse_proxy, proxy_for
@@ -143,6 +143,12 @@ def test_a_token_with_a_trailing_newline_is_sent_without_it() -> None:
     sent = credentials(None, None, {TOKEN_ENV: "abc.def-ghi\n"})
     assert sent.authorization == "Bearer abc.def-ghi"
     assert "abc.def-ghi\n" in sent.secrets
+
+
+def test_a_password_keeps_its_spaces_and_loses_a_file_s_line_break() -> None:
+    """Basic auth: only the trailing line break a file adds is dropped."""
+    env = {USER_ENV: "gate\n", PASSWORD_ENV: " pass word \r\n"}
+    assert credentials(None, None, env).authorization == basic("gate", " pass word ")
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 import requests
 
+from pytest_gate.core.deadline import Deadline
+from pytest_gate.sources.http import HttpClient
 from tests.checks.deployment import T, write
 from tests.checks.scenarios import BY_NAME
 from tests.support.nginx_front import TENANT, NginxFront, Pki
@@ -268,3 +270,17 @@ def test_a_tunnel_refused_for_want_of_credentials_names_the_variable(
         run.problems()
     )
     assert "HTTPS_PROXY=http://user:password@proxy-host:port" in run.problems()
+
+
+@pytest.mark.parametrize(("with_auth", "status"), [(False, 407), (True, 200)])
+def test_a_scrape_goes_through_the_authenticating_proxy(
+    servers: Servers, with_auth: bool, status: int
+) -> None:
+    """A ``--metrics-url`` GET through the proxy: 407 without its credentials, 200 with them."""
+    proxy = servers.auth_proxy.url_with_auth if with_auth else servers.auth_proxy.url
+    client = HttpClient.plain(
+        servers.prometheus.url + "/metrics", "--metrics-url", {"HTTP_PROXY": proxy}
+    )
+    assert client.get("", Deadline(10), {}).status == status
+    client.close()
+    servers.auth_proxy.wait_logged(f"GET {servers.prometheus.url}/metrics")
