@@ -139,7 +139,7 @@ class HttpClient:
         )
         self._retries = retries
         self._follow_redirects = follow_redirects
-        self._tls: ssl.SSLContext | None = None
+        self._tls: dict[bool, ssl.SSLContext] = {}
         self._idle: queue.SimpleQueue[http.client.HTTPConnection] = queue.SimpleQueue()
         self._closed = False
 
@@ -244,7 +244,7 @@ class HttpClient:
             proxy = self.proxy if home else proxy_for(*here, self._env)
         except SourceConfigError as error:
             raise TransportError(str(error)) from error
-        connection = self._connection(here, proxy, pooled=home and not fresh)
+        connection = self._connection(here, proxy, home=home, pooled=home and not fresh)
         timeout = deadline.timeout(deadline.seconds)
         sent = self._headers(request, home, proxy)
         target = parts.path or "/"
@@ -291,7 +291,7 @@ class HttpClient:
         return TransportError(self.redact(f"request failed: {error}")[:300])
 
     def _connection(
-        self, here: tuple[str, str, int], proxy: Proxy | None, pooled: bool
+        self, here: tuple[str, str, int], proxy: Proxy | None, *, home: bool, pooled: bool
     ) -> http.client.HTTPConnection:
         if pooled:
             try:
@@ -301,19 +301,23 @@ class HttpClient:
         scheme, host, port = here
         if proxy is None:
             if scheme == "https":
-                return http.client.HTTPSConnection(host, port, context=self._tls_context())
+                return http.client.HTTPSConnection(host, port, context=self._tls_context(home))
             return http.client.HTTPConnection(host, port)
         if scheme == "http":
             return http.client.HTTPConnection(proxy.host, proxy.port)
-        tunnel = http.client.HTTPSConnection(proxy.host, proxy.port, context=self._tls_context())
+        tunnel = http.client.HTTPSConnection(
+            proxy.host, proxy.port, context=self._tls_context(home)
+        )
         auth = {"Proxy-Authorization": proxy.authorization} if proxy.authorization else None
         tunnel.set_tunnel(host, port, headers=auth)
         return tunnel
 
-    def _tls_context(self) -> ssl.SSLContext:
-        if self._tls is None:
-            self._tls = self.transport.tls_context()
-        return self._tls
+    def _tls_context(self, home: bool) -> ssl.SSLContext:
+        """The verifying TLS context; the client certificate is offered only to this origin."""
+        if home not in self._tls:
+            transport = self.transport if home else Transport(ca_bundle=self.transport.ca_bundle)
+            self._tls[home] = transport.tls_context()
+        return self._tls[home]
 
 
 def _timed_out(deadline: Deadline, url: str) -> Exception:

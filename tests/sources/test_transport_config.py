@@ -21,7 +21,7 @@ from pytest_gate.config.transport import (
 from pytest_gate.core.deadline import Deadline
 from pytest_gate.sources.auth import PASSWORD_ENV, TOKEN_ENV, USER_ENV, basic, credentials
 from pytest_gate.sources.base import SourceConfigError
-from pytest_gate.sources.http import HttpClient, TransportError
+from pytest_gate.sources.http import Endpoint, HttpClient, TransportError
 from pytest_gate.sources.proxy import parse_proxy, proxy_for
 from pytest_gate.sources.transport import parse_headers, transport_from_env
 from tests.support.nginx_front import Pki
@@ -262,3 +262,63 @@ def test_the_client_certificate_is_accepted_in_tls(pki: Pki, mtls_server: str) -
     client = HttpClient.from_env(mtls_server, "--prometheus-url", env)
     assert client.get("/", Deadline(5), {}).status == 200
     client.close()
+
+
+class _CertRecorder(_Quiet):
+    """An https server that records whether each request came with a client certificate."""
+
+    def __init__(self, pki: Pki, redirect_to: str | None = None) -> None:
+        super().__init__(("127.0.0.1", 0), _Redirecting)
+        self.redirect_to = redirect_to
+        self.certs: list[bool] = []
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(pki.server_cert, pki.server_key)
+        context.load_verify_locations(pki.ca_cert)
+        context.verify_mode = ssl.CERT_OPTIONAL
+        self.socket = context.wrap_socket(self.socket, server_side=True)
+
+
+class _Redirecting(BaseHTTPRequestHandler):
+    server: _CertRecorder
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_GET(self) -> None:
+        peer = self.connection.getpeercert()  # type: ignore[attr-defined]
+        self.server.certs.append(bool(peer))
+        target = self.server.redirect_to
+        self.send_response(302 if target else 200)
+        if target:
+            self.send_header("Location", target + self.path)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def _serving(server: _CertRecorder) -> Iterator[_CertRecorder]:
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_the_client_certificate_is_not_offered_to_another_origin(pki: Pki) -> None:
+    """A redirect from 127.0.0.1 to localhost (another origin): no certificate offered there."""
+    for elsewhere in _serving(_CertRecorder(pki)):
+        target = f"https://localhost:{elsewhere.server_address[1]}"
+        for home in _serving(_CertRecorder(pki, redirect_to=target)):
+            env = {
+                CA_BUNDLE_ENV: str(pki.ca_cert),
+                CLIENT_CERT_ENV: str(pki.client_cert),
+                CLIENT_KEY_ENV: str(pki.client_key),
+            }
+            endpoint = Endpoint.parse(f"https://127.0.0.1:{home.server_address[1]}", "--x")
+            client = HttpClient(endpoint, transport=transport_from_env(env), env={})
+            assert client.get("/metrics", Deadline(5), {}).status == 200
+            client.close()
+            assert home.certs == [True]
+        assert elsewhere.certs == [False]
