@@ -44,7 +44,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.server.seen.append(dict(self.headers.items()))
-        if self.server.redirect_to is not None:
+        if self.server.redirect_to is not None and not self.path.startswith("/moved"):
             self.send_response(302)
             self.send_header("Location", self.server.redirect_to + self.path)
             self.send_header("Content-Length", "0")
@@ -110,6 +110,19 @@ def test_redirect_to_another_host_carries_no_credentials_or_headers(elsewhere: R
     [crossed] = elsewhere.seen
     assert "Authorization" not in crossed and "X-Scope-OrgID" not in crossed
     assert all(SECRET not in value and TENANT not in value for value in crossed.values())
+
+
+def test_a_redirect_within_the_origin_keeps_the_credentials() -> None:
+    """``http://127.0.0.2:P/metrics`` to ``http://127.0.0.2:80/moved``-style same origin: sent."""
+    for start in _serve(Recorder("127.0.0.2")):
+        start.redirect_to = start.url.replace("http://", "HTTP://") + "/moved?from="
+        url = start.url.replace("http://", f"http://scraper:{SECRET}@") + "/metrics"
+        client = _client(url, Transport(headers=(("X-Scope-OrgID", TENANT),)))
+        assert client.get("", Deadline(5), {}).status == 200
+        client.close()
+        first, moved = start.seen
+        assert first["Authorization"] == moved["Authorization"]
+        assert moved["X-Scope-OrgID"] == TENANT
 
 
 def test_redirect_to_another_port_of_the_same_host_carries_no_credentials() -> None:
