@@ -153,7 +153,15 @@ class NginxFront:
         log = workdir / "nginx.out"
         with log.open("wb") as out:
             proc = subprocess.Popen(
-                [NGINX_BIN, "-p", str(workdir), "-c", str(config)],
+                [
+                    NGINX_BIN,
+                    "-p",
+                    str(workdir),
+                    "-c",
+                    str(config),
+                    "-e",
+                    str(workdir / "error.log"),
+                ],
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
