@@ -99,7 +99,7 @@ daemon off;
 master_process off;
 pid {dir}/nginx.pid;
 error_log {dir}/error.log info;
-events {{ worker_connections 64; }}
+events {{ worker_connections 1024; }}
 http {{
     access_log {dir}/access.log;
     client_body_temp_path {dir}/body;
