@@ -35,7 +35,7 @@ def cause(error: BaseException) -> str:
         if isinstance(inner, ConnectionResetError | BrokenPipeError):
             return "connection reset by peer"
         if isinstance(inner, socket.gaierror):
-            return "host name could not be resolved"
+            return UNRESOLVED
         if isinstance(inner, http.client.RemoteDisconnected | http.client.IncompleteRead):
             return "server closed the connection without a response"
     return f"connection failed ({type(error).__name__})"
@@ -68,14 +68,26 @@ def proxy_refusal(error: BaseException, proxy: Proxy) -> str | None:
     return f"the proxy {proxy.shown} ({proxy.variable}) refused the tunnel ({answer}); {fix}"
 
 
+UNRESOLVED = "host name could not be resolved"
+
+
 def via(proxy: Proxy | None) -> str:
     """`` (through the proxy ...)`` for a failure on a proxied request; a proxy without
     credentials may have refused with 407 and dropped the connection before the answer arrived."""
     if proxy is None:
-        return ""
+        return ""  # see unresolved_hint for a direct request
     if proxy.authorization is not None:
         return f" (through the proxy {proxy.shown} from {proxy.variable})"
     return (
         f" (through the proxy {proxy.shown} from {proxy.variable}; if it wants credentials, give "
         f"them as {proxy.variable}=http://user:password@proxy-host:port)"
+    )
+
+
+def unresolved_hint(scheme: str) -> str:
+    """For a direct request whose host did not resolve: the network may need a proxy."""
+    variable = "HTTPS_PROXY" if scheme == "https" else "HTTP_PROXY"
+    return (
+        f" (no proxy is set; if this network reaches that host through an egress proxy, set "
+        f"{variable}=http://proxy-host:port)"
     )

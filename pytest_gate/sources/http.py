@@ -37,7 +37,14 @@ from pytest_gate.core.deadline import Deadline, DeadlineExceeded
 from pytest_gate.core.urls import origin, redact
 from pytest_gate.sources.auth import REDIRECT_STATUSES, Credentials, credentials
 from pytest_gate.sources.base import SourceConfigError
-from pytest_gate.sources.causes import cause, is_tls_error, proxy_refusal, via
+from pytest_gate.sources.causes import (
+    UNRESOLVED,
+    cause,
+    is_tls_error,
+    proxy_refusal,
+    unresolved_hint,
+    via,
+)
 from pytest_gate.sources.proxy import Proxy, proxy_for, proxy_secrets
 from pytest_gate.sources.transport import Transport, tls_failure, transport_from_env
 
@@ -275,7 +282,7 @@ class HttpClient:
             raise _timed_out(deadline, self.url) from error
         except (OSError, http.client.HTTPException) as error:
             connection.close()
-            raise self._failure(error, proxy) from error
+            raise self._failure(error, proxy, here[0]) from error
         if home and not response.will_close and not self._closed:
             self._idle.put(connection)
         else:
@@ -288,14 +295,17 @@ class HttpClient:
             location=response.getheader("Location", "") or "",
         )
 
-    def _failure(self, error: BaseException, proxy: Proxy | None) -> Exception:
+    def _failure(self, error: BaseException, proxy: Proxy | None, scheme: str) -> Exception:
         """The exception to raise for a request that got no response."""
         if is_tls_error(error):
             return TransportError(tls_failure(error, self.transport))
         if proxy is not None and (refused := proxy_refusal(error, proxy)) is not None:
             return TransportError(refused)
         if isinstance(error, OSError | http.client.IncompleteRead):
-            return _Retryable(cause(error) + via(proxy))
+            said = cause(error)
+            if proxy is None and said == UNRESOLVED:
+                return _Retryable(said + unresolved_hint(scheme))
+            return _Retryable(said + via(proxy))
         return TransportError(self.redact(f"request failed: {error}")[:300])
 
     def _connection(

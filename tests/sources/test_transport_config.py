@@ -13,8 +13,10 @@ from pytest_gate.config.transport import (
     HEADERS_ENV,
     with_ini,
 )
+from pytest_gate.core.deadline import Deadline
 from pytest_gate.sources.auth import PASSWORD_ENV, TOKEN_ENV, USER_ENV, basic, credentials
 from pytest_gate.sources.base import SourceConfigError
+from pytest_gate.sources.http import HttpClient, TransportError
 from pytest_gate.sources.proxy import parse_proxy, proxy_for
 from pytest_gate.sources.transport import parse_headers
 
@@ -150,3 +152,15 @@ def test_a_token_that_cannot_be_a_header_is_refused_unseen(token: str) -> None:
     with pytest.raises(SourceConfigError, match=TOKEN_ENV) as info:
         credentials(None, None, {TOKEN_ENV: token})
     assert "hunter2" not in str(info.value) and "\\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(("scheme", "variable"), [("https", "HTTPS_PROXY"), ("http", "HTTP_PROXY")])
+def test_a_host_that_does_not_resolve_without_a_proxy_suggests_one(
+    scheme: str, variable: str
+) -> None:
+    """No proxy set and the name does not resolve (RFC 2606 .invalid): the message names the fix."""
+    client = HttpClient.from_env(f"{scheme}://prometheus.invalid:9090", "--prometheus-url", {})
+    with pytest.raises(TransportError, match="host name could not be resolved") as info:
+        client.get("/api/v1/query", Deadline(5), {})
+    client.close()
+    assert f"set {variable}=http://proxy-host:port" in str(info.value)
