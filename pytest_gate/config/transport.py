@@ -60,7 +60,8 @@ TRANSPORT_INI = (
 def add_transport_ini(parser: pytest.Parser) -> None:
     """Register the ini twins of the transport variables."""
     for setting in TRANSPORT_INI:
-        parser.addini(setting.ini, setting.help, type=setting.kind, default=None)  # type: ignore[arg-type]
+        kind = setting.kind
+        parser.addini(setting.ini, setting.help, type=kind, default=None)  # type: ignore[arg-type]
 
 
 def with_ini(getini: Callable[[str], object], env: Mapping[str, str]) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""The one rule for showing a URL (without credentials, query or fragment) and for comparing origins."""
+"""The one rule for showing a URL (no credentials, query or fragment) and for comparing origins."""
 
 from __future__ import annotations
 

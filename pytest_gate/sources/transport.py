@@ -140,9 +140,12 @@ def tls_failure(error: BaseException, transport: Transport) -> str:
         if transport.client_cert
         else f"none was offered ({CLIENT_CERT_ENV} is not set)"
     )
-    fix = f"set {CLIENT_CERT_ENV} and {CLIENT_KEY_ENV} to a certificate and key the server's CA signed"
+    fix = (
+        f"set {CLIENT_CERT_ENV} and {CLIENT_KEY_ENV} to a certificate and key the server's CA "
+        "signed"
+    )
     if reason in TLS_REJECTED_REASONS:
-        return f"the server refused the TLS client certificate ({reason}); {offered}. {fix[0].upper()}{fix[1:]}"
+        return f"the server refused the TLS client certificate ({reason}); {offered}; {fix}"
     return (
         f"the TLS connection failed ({reason}); if the server demands a client certificate, "
         f"{offered}: {fix}; otherwise check that the URL's port speaks TLS"
@@ -159,7 +162,7 @@ def _readable(env: Mapping[str, str], name: str, what: str) -> str | None:
 
 
 def parse_headers(text: str) -> tuple[tuple[str, str], ...]:
-    """``Name: value`` lines into pairs; raises :class:`SourceConfigError` (never showing a value)."""
+    """``Name: value`` lines into pairs; raises :class:`SourceConfigError` (never shows a value)."""
     pairs: list[tuple[str, str]] = []
     seen: set[str] = set()
     for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):

@@ -113,7 +113,7 @@ def test_a_server_refusing_the_client_certificate_in_tls_is_named(
     client.close()
     offered = "was offered" if cert == "stranger" else f"none was offered ({CLIENT_CERT_ENV} is not"
     assert offered in str(info.value)
-    assert f"et {CLIENT_CERT_ENV} and {CLIENT_KEY_ENV} to a certificate" in str(info.value)
+    assert f"set {CLIENT_CERT_ENV} and {CLIENT_KEY_ENV} to a certificate" in str(info.value)
 
 
 def test_the_client_certificate_is_accepted_in_tls(pki: Pki, mtls_server: str) -> None:
