@@ -42,6 +42,7 @@ _EXPORTS: dict[str, str] = {
     "GateNoData": "pytest_gate.checks.observe",
     "GateDataError": "pytest_gate.checks.observe",
     # canary selections
+    "CanaryRound": "pytest_gate.stats.sequential",
     "CanarySelection": "pytest_gate.stats.canary",
     "narrowed": "pytest_gate.stats.canary",
     "paired": "pytest_gate.stats.canary",
@@ -55,6 +56,7 @@ __all__ = [
     "MODES",
     "Answer",
     "AvgOverTime",
+    "CanaryRound",
     "CanarySelection",
     "Coverage",
     "DataState",
@@ -123,4 +125,5 @@ if TYPE_CHECKING:
     from pytest_gate.gpu.source import GpuSnapshot
     from pytest_gate.sources.snapshot import MetricSnapshot
     from pytest_gate.stats.canary import CanarySelection, narrowed, paired
+    from pytest_gate.stats.sequential import CanaryRound
     from pytest_gate.stats.trend import slopes
