@@ -27,7 +27,8 @@ from pytest_gate.core.query import (
     labels_from_json,
 )
 from pytest_gate.sources.base import query_suffix
-from pytest_gate.stats.canary import CanaryComparison, carried, compare, sides
+from pytest_gate.stats.canary import sides
+from pytest_gate.stats.comparison import CanaryComparison, carried, compare
 from pytest_gate.stats.exact import format_p
 from pytest_gate.stats.sequential import CanaryRound, CountsWentDown
 

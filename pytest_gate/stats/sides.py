@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+CANARY, BASELINE = "canary", "baseline"
+
 
 @dataclass(frozen=True)
 class Side:

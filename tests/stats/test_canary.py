@@ -7,15 +7,14 @@ import pytest
 from gate_checks.answers import against_baseline, both_values
 from pytest_gate.core.query import Answer, DataState, Matcher, SeriesValue
 from pytest_gate.stats.canary import (
-    CanaryComparison,
     SelectionError,
     Side,
-    compare,
     paired,
     parse_selection,
     side_of,
     sides,
 )
+from pytest_gate.stats.comparison import CanaryComparison, compare
 
 
 def ratio(value: float, traffic: float, query: str = "q") -> Answer:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_gate.stats.canary import CanaryComparison, compare
+from pytest_gate.stats.comparison import CanaryComparison, compare
 from pytest_gate.stats.eprocess import Increment, Mixture
 from pytest_gate.stats.sequential import (
     E_PROCESS_TEST,
