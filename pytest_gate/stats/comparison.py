@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_gate.stats.eprocess import Increment
+from pytest_gate.stats.eprocess import Increment, format_e
 from pytest_gate.stats.exact import FisherResult, fisher_greater, format_p
 from pytest_gate.stats.sequential import (
     E_PROCESS_TEST,
@@ -84,7 +84,7 @@ class CanaryComparison:
             e, bar = self.sequential.state.e_max, 1.0 / self.alpha
             op = ">=" if self.significant else "<"
             text += (
-                f" since the watch began, e={self.sequential.e_value:.3g} (max {e:.3g}) {op} "
+                f" since the watch began, e={format_e(self.sequential.e_value)} (max {format_e(e)}) {op} "
                 f"{bar:g}, anytime p={format_p(self.p_value)}"
             )
         else:

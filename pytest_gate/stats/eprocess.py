@@ -69,6 +69,8 @@ PSI_GRID: tuple[float, ...] = (1.25, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0)
 PSI_WEIGHTS: tuple[float, ...] = tuple(1.0 / len(PSI_GRID) for _ in PSI_GRID)
 SRM_CONCENTRATION = 100.0
 """``a + b`` of the beta prior on the canary's share (centred on the expected share)."""
+E_CAP = 1e308
+"""E-values are capped here (a double's range); the report never holds ``inf``."""
 
 
 def log_tilted_mean(n1: int, n2: int, m: int, psi: float) -> float:
@@ -163,7 +165,7 @@ class Mixture:
     @property
     def e_value(self) -> float:
         """The e-value now (capped at the largest double, never ``inf``)."""
-        return math.exp(min(self.log_e_value, math.log(1e308)))
+        return math.exp(min(self.log_e_value, math.log(E_CAP)))
 
     def updated(self, step: Increment) -> Mixture:
         """The state after one more round (an increment without errors changes nothing)."""
@@ -191,6 +193,11 @@ def srm_log_e_value(canary_requests: int, total_requests: int, expected_share: f
 
 def _log_beta(a: float, b: float) -> float:
     return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+
+
+def format_e(e_value: float) -> str:
+    """An e-value for people: ``0.38``, ``463``, ``2.1e+07``, ``1e+308 (capped)`` at the cap."""
+    return f"{E_CAP:.0e} (capped)" if e_value >= E_CAP else f"{e_value:.3g}"
 
 
 def anytime_p_value(e_max: float) -> float:

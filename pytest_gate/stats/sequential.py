@@ -22,10 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_gate.stats.eprocess import (
+    E_CAP,
     PSI_GRID,
     Increment,
     Mixture,
     anytime_p_value,
+    format_e,
     srm_log_e_value,
 )
 from pytest_gate.stats.sides import Side
@@ -176,7 +178,7 @@ class ShareCheck:
         """``canary share 9.1% of 12000 requests, expected 33.3% (sample ratio mismatch, ...)``."""
         return (
             f"canary share {self.observed_share * 100:.1f}% of {self.total_requests} requests, "
-            f"expected {self.expected_share * 100:.1f}% (sample ratio mismatch, e={self.e_max:.3g}"
+            f"expected {self.expected_share * 100:.1f}% (sample ratio mismatch, e={format_e(self.e_max)}"
             f" >= {1 / self.alpha:g}): the traffic split is broken, not a verdict on the canary; "
             "fix the split or [canary] expected_share"
         )
@@ -201,7 +203,7 @@ def share_check(
     """Test the canary's share of ``canary + baseline`` requests against ``expected_share``."""
     total = canary.requests + baseline.requests
     log_e = srm_log_e_value(canary.requests, total, expected_share)
-    e_value = math.exp(min(log_e, math.log(1e308)))
+    e_value = math.exp(min(log_e, math.log(E_CAP)))
     return ShareCheck(
         expected_share, canary.requests, total, e_value, max(e_max_before, e_value), alpha
     )

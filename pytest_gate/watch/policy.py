@@ -17,6 +17,7 @@ from typing import Any
 
 from pytest_gate.core.decision import EXIT_CODES, VERDICT_ORDER, Verdict
 from pytest_gate.output.terminal import LIGHTS
+from pytest_gate.stats.eprocess import format_e
 
 FAILURE_LIMIT_REASON = "watch_failure_limit"
 TRANSIENT_REASON = "watch_transient_no_go"
@@ -72,7 +73,7 @@ class CanaryEvidence:
 
     def line(self) -> str:
         """``Canary 5xx vs baseline e=463 (NO-GO at 100)``."""
-        return f"{self.title} e={self.e_value:.3g} (NO-GO at {1 / self.alpha:g})"
+        return f"{self.title} e={format_e(self.e_value)} (NO-GO at {1 / self.alpha:g})"
 
     def to_dict(self) -> dict[str, Any]:
         """The report's ``watch.rounds[].canary[]`` entry."""
