@@ -30,8 +30,13 @@ DEFAULT_CHECKS = (
     "test_memory_usage",
     "test_vram_headroom",
     "test_vram_headroom_margin",
-    "test_scrape_targets_up",
+    "test_scrape_targets_up[serving]",
+    "test_scrape_targets_up[worker-rl]",
+    "test_scrape_targets_up[gpu-exporter]",
+    "test_scrape_targets_up[extra]",
 )
+UNLESS_NAMED = {"test_scrape_targets_up[extra]": "not_applicable"}
+"""Outcomes of checks a scenario does not name other than pass (no extra jobs configured)."""
 NAMES = [s.name for s in SCENARIOS]
 
 
@@ -59,7 +64,7 @@ def test_every_check_has_its_expected_outcome(
     checks = live(scenario_runner, scenario_name).checks()
     failing = BY_NAME[scenario_name].failing
     outcomes = {c: checks[c]["outcome"] for c in DEFAULT_CHECKS if c in checks}
-    assert outcomes == {c: failing.get(c, "pass") for c in DEFAULT_CHECKS}
+    assert outcomes == {c: failing.get(c, UNLESS_NAMED.get(c, "pass")) for c in DEFAULT_CHECKS}
 
 
 @pytest.mark.parametrize("scenario_name", NAMES)
@@ -201,8 +206,37 @@ def test_no_observations_is_diagnosed_alike_on_every_engine(
 @pytest.mark.parametrize("scenario_name", ["serving-down"])
 def test_down_target_is_named(scenario_runner: ScenarioRunner, scenario_name: str) -> None:
     """The one serving instance that is down is named in the message."""
-    targets = check(scenario_runner, scenario_name, "test_scrape_targets_up")
-    assert "instance=serving-1:8000" in str(targets["message"])
+    targets = check(scenario_runner, scenario_name, "test_scrape_targets_up[serving]")
+    assert "job=serving,instance=serving-1:8000" in str(targets["message"])
+
+
+@pytest.mark.parametrize("scenario_name", ["gpu-exporter-target-down"])
+def test_down_gpu_exporter_target_is_named_while_vram_passes_on_the_rest(
+    scenario_runner: ScenarioRunner, scenario_name: str
+) -> None:
+    """A dead exporter node among healthy ones: the VRAM checks see only node-a's two GPUs and
+    pass; the targets check fails naming node-b's exporter, and lists both targets."""
+    vram = check(scenario_runner, scenario_name, "test_vram_headroom")
+    series = vram["series"]
+    assert vram["outcome"] == "pass" and isinstance(series, list)
+    assert {s["labels"]["instance"] for s in series} == {"node-a:9400"}
+    targets = check(scenario_runner, scenario_name, "test_scrape_targets_up[gpu-exporter]")
+    assert "job=gpu-exporter,instance=node-b:9400" in str(targets["message"])
+    listed = targets["series"]
+    assert isinstance(listed, list)
+    assert sorted((s["labels"]["instance"], s["value"]) for s in listed) == [
+        ("node-a:9400", 1.0),
+        ("node-b:9400", 0.0),
+    ]
+
+
+@pytest.mark.parametrize("scenario_name", ["gpu-exporter-absent"])
+def test_gpu_exporter_job_without_targets_is_named(
+    scenario_runner: ScenarioRunner, scenario_name: str
+) -> None:
+    """No target of the GPU exporter's job at all: no_data naming the job."""
+    targets = check(scenario_runner, scenario_name, "test_scrape_targets_up[gpu-exporter]")
+    assert "job gpu-exporter" in str(targets["message"])
 
 
 @pytest.mark.parametrize("scenario_name", ["creative-slow-1m"])
