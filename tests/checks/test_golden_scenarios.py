@@ -7,10 +7,12 @@ replay of the live run's recording must reproduce all of it offline.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.checks.conftest import GateRun, ScenarioRunner
-from tests.checks.deployment import NEW_INSTANCE, REQUESTS_PER_STEP, NewInstance
+from tests.checks.conftest import GateRun, ScenarioRunner, run_gate, scenario_config
+from tests.checks.deployment import NEW_INSTANCE, REQUESTS_PER_STEP, NewInstance, T
 from tests.checks.scenarios import BY_NAME, SCENARIOS
 
 EXIT_CODES = {"GO": 0, "WARNING": 1, "NO-GO": 2}
@@ -343,3 +345,21 @@ def test_target_scraped_once_is_no_data_with_the_cause(scenario_runner: Scenario
     assert [labels["instance"] for labels in coverage["sparse"]] == [
         NEW_INSTANCE
     ] * 2  # 200 and 500; the probe is not API traffic
+
+
+@pytest.mark.parametrize("scenario_name", ["gpu-exporter-target-down"])
+def test_gpu_exporter_targets_are_not_gated_when_no_check_reads_the_exporter(
+    scenario_runner: ScenarioRunner, scenario_name: str, tmp_path: Path
+) -> None:
+    """Replayed with --gpu-source none, the VRAM checks read no exporter: its dead target is
+    not_applicable with the reason (the VRAM checks themselves are no_data)."""
+    config = scenario_config(tmp_path, BY_NAME[scenario_name])
+    recording = scenario_runner.recording(scenario_name)
+    args = ["--gate-config", str(config), "--gate-time", str(T), "--gate-replay", str(recording)]
+    run = run_gate([*args, "--gpu-source", "none"], tmp_path / "report.json")
+    targets = run.checks()["test_scrape_targets_up[gpu-exporter]"]
+    assert (targets["outcome"], targets["message"]) == (
+        "not_applicable",
+        "the VRAM checks read no GPU source (--gpu-source none)",
+    )
+    assert run.checks()["test_vram_headroom"]["outcome"] == "no_data"
