@@ -163,6 +163,15 @@ class ScrapeTargetsUp:
 
 
 @dataclass(frozen=True)
+class ListedTargetsUp:
+    """Every scrape target of the listed jobs up (critical; the vLLM profile's targets check)."""
+
+    component: ClassVar[str | None] = None
+    enabled: bool
+    jobs: tuple[str, ...] = field(metadata=rules(**TEXT))
+
+
+@dataclass(frozen=True)
 class SmokeCheck:
     """A post-deploy smoke check against the live service (``-m smoke``)."""
 
