@@ -65,7 +65,7 @@ def run(bench: Bench) -> Section:
     )
     section.notes.append(
         "Reproduce: `python -m bench --only instances --output /tmp/instances.md` (about "
-        "3-5 minutes here: ~1 min to write and backfill the data, then 4 sizes x 6 runs); "
+        "2-4 minutes on this shared 2-core machine: 30-80 s to write and backfill the data, then 4 sizes x 6 runs); "
         "`--instances 1,10,100,500,1000` for other sizes."
     )
     return section
