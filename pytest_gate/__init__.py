@@ -58,6 +58,7 @@ _EXPORTS: dict[str, str] = {
     "against_baseline": "pytest_gate.checks.answers",
     "both_values": "pytest_gate.checks.answers",
     # canary selections
+    "CanaryRound": "pytest_gate.stats.sequential",
     "CanarySelection": "pytest_gate.stats.canary",
     "narrowed": "pytest_gate.stats.canary",
     "paired": "pytest_gate.stats.canary",
@@ -71,6 +72,7 @@ __all__ = [
     "MODES",
     "Answer",
     "AvgOverTime",
+    "CanaryRound",
     "CanarySelection",
     "Coverage",
     "DataState",
@@ -166,4 +168,5 @@ if TYPE_CHECKING:
     from pytest_gate.sources.http import HttpClient, HttpResponse, TransportError
     from pytest_gate.sources.snapshot import MetricSnapshot
     from pytest_gate.stats.canary import CanarySelection, narrowed, paired
+    from pytest_gate.stats.sequential import CanaryRound
     from pytest_gate.stats.trend import slopes

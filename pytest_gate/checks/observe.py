@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NoReturn
 
 import pytest
 
-from pytest_gate.core.observation import (
+from pytest_gate.checks.observation import (
     COMPARISONS,
     NEGATIONS,
     P_VALUE,
@@ -25,7 +26,9 @@ from pytest_gate.core.observation import (
     margin_of,
 )
 from pytest_gate.core.query import Answer, DataState, SeriesValue
-from pytest_gate.stats.canary import compare, sides
+from pytest_gate.stats.canary import sides
+from pytest_gate.stats.comparison import CanaryComparison, carried, compare
+from pytest_gate.stats.sequential import CanaryRound, CountsWentDown
 
 __all__ = [
     "UNKNOWN_COMPARISON",
@@ -131,24 +134,50 @@ class Observer:
             )
 
     def expect_not_worse(
-        self, paired_sides: Answer, *, alpha: float, max_ratio: float, what: str
+        self,
+        paired_sides: Answer,
+        *,
+        alpha: float,
+        max_ratio: float,
+        what: str,
+        now: CanaryRound | None = None,
+        expected_share: float | None = None,
     ) -> None:
         """Canary against baseline (a :func:`pytest_gate.stats.canary.paired` answer).
 
-        Passes when the canary's error ratio is not significantly above the baseline's (one-sided
-        exact test, ``p >= alpha``) and at most ``max_ratio``. The report's value is the p-value,
-        or the canary's ratio when only the absolute limit is breached.
+        Passes when the canary's error ratio is not significantly above the baseline's and at
+        most ``max_ratio``: one-sided Fisher exact test (``p >= alpha``) in a one-shot run, the
+        anytime-valid e-process (``e < 1/alpha`` in every round so far) in a watch round
+        (``now.watching``). With ``expected_share``, a sample ratio mismatch is no_data. The
+        report's value is the (anytime) p-value, or the canary's ratio when only the absolute
+        limit is breached.
         """
+        title = f"canary {what} vs baseline"
+        kept = carried(now, alpha, max_ratio, what)
         if paired_sides.state is not DataState.OK:
-            self._record_failed_data(
-                paired_sides, ">=", alpha, f"canary {what} vs baseline", P_VALUE
+            self._record_failed_data(paired_sides, ">=", alpha, title, P_VALUE, kept)
+        window = paired_sides.window_seconds or 0
+        try:
+            result = compare(
+                *sides(paired_sides),
+                alpha=alpha,
+                max_ratio=max_ratio,
+                what=what,
+                now=now,
+                window_seconds=window,
+                expected_share=expected_share,
             )
-        result = compare(*sides(paired_sides), alpha=alpha, max_ratio=max_ratio, what=what)
+        except CountsWentDown as exc:
+            failed = paired_sides.with_state(DataState.NO_DATA, str(exc))
+            self._record_failed_data(failed, ">=", alpha, title, P_VALUE, kept)
+        if result.share is not None and result.share.mismatch:
+            mismatch = paired_sides.with_state(DataState.NO_DATA, result.share.message())
+            self._record_failed_data(mismatch, ">=", alpha, title, P_VALUE, result)
         by_limit = not result.within_limit and not result.significant
         value, threshold, op, unit = (
             (result.canary.ratio, max_ratio, "<=", "ratio")
             if by_limit
-            else (result.test.p_value, alpha, ">=", P_VALUE)
+            else (result.p_value, alpha, ">=", P_VALUE)
         )
         series = tuple(
             ObservedSeries(
@@ -176,7 +205,7 @@ class Observer:
                 passed=result.passed,
                 state=DataState.OK,
                 coverage=paired_sides.coverage,
-                canary=result.to_dict(),
+                canary=result,
                 summary=result.summary(),
             )
         )
@@ -222,8 +251,14 @@ class Observer:
         self.findings.observation = observation
 
     def _record_failed_data(
-        self, answer: Answer, op: str, threshold: float, what: str, unit: str
-    ) -> None:
+        self,
+        answer: Answer,
+        op: str,
+        threshold: float,
+        what: str,
+        unit: str,
+        canary: CanaryComparison | None = None,
+    ) -> NoReturn:
         self._record(
             Observation(
                 what=what,
@@ -245,6 +280,7 @@ class Observer:
                 deadline_exceeded=answer.deadline_exceeded,
                 cause=f"{what}: {answer.why}",
                 coverage=answer.coverage,
+                canary=canary,
             )
         )
         message = f"{what}: {answer.message}"

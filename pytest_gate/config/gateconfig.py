@@ -17,6 +17,8 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
+from pytest_gate.config.canaryconfig import CanarySettings
+from pytest_gate.config.canaryconfig import parse as parse_canary
 from pytest_gate.config.checkconfig import (
     GPUS,
     LABEL_NAME_PATTERN,
@@ -46,6 +48,7 @@ __all__ = ["ConfigError", "GateConfig", "load_config"]
 COMPONENTS = (SERVING, WORKER_RL)
 GPU_MODES = ("required", "none")
 CUSTOM_ENABLED = "enabled"
+AUTO_JOB = "auto"
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,8 @@ class GateConfig:
     custom: dict[str, dict[str, Any]]
     waivers: tuple[Waiver, ...] = ()
     """``[[waivers]]``, validated except for their distance from T (see :mod:`pytest_gate.config.waivers`)."""
+    canary: CanarySettings = field(default_factory=CanarySettings)
+    """``[canary]`` (optional): the intended traffic split."""
 
     @property
     def label_matchers(self) -> tuple[Matcher, ...]:
@@ -143,6 +148,14 @@ class GateConfig:
         if m.gpu_exporter == CUSTOM:
             return custom(m.gpu_memory_total, m.gpu_memory_used, m.gpu_memory_free)
         return PRESETS[m.gpu_exporter]
+
+    @property
+    def gpu_exporter_job(self) -> str:
+        """The job scraping the GPU exporter: ``[checks.scrape_targets_up] gpu_exporter_job``, or
+        with ``"auto"`` the preset's usual job (``gpu-exporter``, ``dcgm-exporter``,
+        ``nvidia-smi-exporter``)."""
+        job = self.checks.scrape_targets_up.gpu_exporter_job
+        return self.gpu_exporter.job if job == AUTO_JOB else job
 
     def check_enablement(self, name: str) -> str | None:
         """``None`` when check ``name`` applies here, else the reason it is not applicable."""
@@ -183,6 +196,7 @@ def load_config(path: Path) -> GateConfig:
         raise ConfigError(f"{where}: not valid TOML ({exc}); fix the syntax at that spot") from None
     custom = document.pop("custom", {})
     waivers = parse_waivers(document.pop("waivers", []), where)
+    canary = parse_canary(document.pop("canary", {}), where)
     parsed = build(ConfigFile, document, where, "")
     _check_consistency(parsed, where)
     return GateConfig(
@@ -195,6 +209,7 @@ def load_config(path: Path) -> GateConfig:
         checks=parsed.checks,
         custom=_custom(custom, where),
         waivers=waivers,
+        canary=canary,
     )
 
 

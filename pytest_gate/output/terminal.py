@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pytest_gate.checks.observation import NEGATIONS, format_value
 from pytest_gate.config.waivers import Waiver
 from pytest_gate.core.decision import (
     COLOURS,
@@ -19,7 +20,7 @@ from pytest_gate.core.decision import (
     Severity,
     Verdict,
 )
-from pytest_gate.core.observation import NEGATIONS, format_value
+from pytest_gate.core.urls import scrub_userinfo
 from pytest_gate.output.report import CheckRecord
 
 LABEL_WIDTH = 40
@@ -78,7 +79,7 @@ def check_line(record: CheckRecord, width: int | None = None) -> tuple[str, str 
     colour = COLOURS[effect] if effect else None
     head = f"{record.outcome.value.upper():<14} {record.severity.value:<8} {check_label(record)}"
     detail = check_detail(record)
-    text = f"{head}: {detail}" if detail else head
+    text = scrub_userinfo(f"{head}: {detail}" if detail else head)
     if width is not None and len(text) > width:
         text = text[: max(width - len(CUT), 0)] + CUT
     return text, colour
@@ -96,7 +97,7 @@ def detail_lines(record: CheckRecord) -> list[str]:
         lines.append(f"    {name}: {format_value(series.value, obs.unit)}{behind}")
     if obs.coverage is not None and obs.coverage.summary():
         lines.append(f"    coverage: {obs.coverage.summary()}")
-    return lines
+    return [scrub_userinfo(line) for line in lines]
 
 
 def waiver_text(waiver: Waiver) -> str:
@@ -161,4 +162,4 @@ def github_summary(
             f"| {check_label(c)} | {c.severity.value} | {c.outcome.value} | {shown} | {limit} "
             f"| {message} |"
         )
-    return "\n".join(lines) + "\n"
+    return scrub_userinfo("\n".join(lines) + "\n")

@@ -23,7 +23,7 @@ from pytest_gate.core.decision import (
     Severity,
     decide,
 )
-from pytest_gate.core.urls import redact
+from pytest_gate.core.urls import redact, scrub_userinfo
 from pytest_gate.output.report import (
     CheckRecord,
     ReportWriteError,
@@ -251,7 +251,7 @@ def show(reporter: pytest.TerminalReporter, config: pytest.Config, state: GateSe
                 for line in detail_lines(record):
                     reporter.write_line(line)
     for message in state.messages:
-        reporter.write_line(f"gate: {message}", red=True)
+        reporter.write_line(scrub_userinfo(f"gate: {message}"), red=True)
     text, colour = traffic_light(state.decision, checks)
     reporter.write_line(text, **{colour: True, "bold": True})
     if state.report_dict is not None and state.report_dict.get("dry_run"):

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
+from pytest_gate.checks.observation import Observation
 from pytest_gate.checks.observe import Findings, GateDataError, GateNoData
 from pytest_gate.core.decision import Outcome, SessionState, Severity
-from pytest_gate.core.observation import Observation
 from pytest_gate.output.report import CheckRecord
 
 REPORT_ATTRIBUTE = "gate_phase"

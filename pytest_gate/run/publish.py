@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_gate.core.decision import Outcome, Verdict
+from pytest_gate.core.urls import redact
 from pytest_gate.output.report import CheckRecord, ReportWriteError, write_report
 from pytest_gate.run.session import GateSession
 
@@ -49,7 +50,8 @@ def push_final(state: GateSession, verdict: Verdict, checks: Sequence[PushedChec
     try:
         push_gate_status(url, environment, verdict.value, rows, timeout_seconds=5.0, waived=waived)
     except PushError as exc:
-        state.messages.append(PUSH_FAILED.format(url=url, cause=exc))
+        shown = redact(url if "://" in url else "http://" + url)
+        state.messages.append(PUSH_FAILED.format(url=shown, cause=exc))
         return False
     return True
 

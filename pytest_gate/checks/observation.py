@@ -1,7 +1,8 @@
 """What one comparison saw, as one typed value from ``gate.expect`` to every output.
 
-Pure: the observation, its series, the comparison operators and how values are written. The check
-helper (:mod:`pytest_gate.checks.observe`) builds it; the report and the terminal read it.
+Pure (no pytest): the observation, its series, the comparison operators and how values are written.
+The check helper (:mod:`pytest_gate.checks.observe`) builds it; the report and the terminal read it
+without importing the fixture module.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from pytest_gate.core.query import Coverage, DataState, Labels, labels_from_json
-
-SMALL_P = 1e-4
-"""Below this a p-value is shown in scientific notation."""
+from pytest_gate.stats.comparison import CanaryComparison
+from pytest_gate.stats.exact import format_p
 
 COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
@@ -91,8 +91,8 @@ class Observation:
     state: DataState
     deadline_exceeded: bool = False
     coverage: Coverage | None = None
-    canary: Mapping[str, Any] | None = None
-    """The canary comparison as the report shows it (canary 5xx check only)."""
+    canary: CanaryComparison | None = None
+    """The canary comparison (canary 5xx check only); its ``to_json`` is the report's section."""
     summary: str | None = None
     """The comparison in one line where the value alone does not say it (canary checks)."""
     cause: str | None = None
@@ -107,7 +107,7 @@ class Observation:
         data["series"] = [s.to_json() for s in self.series]
         data["state"] = self.state.value
         data["coverage"] = None if self.coverage is None else self.coverage.to_json()
-        data["canary"] = None if self.canary is None else dict(self.canary)
+        data["canary"] = None if self.canary is None else self.canary.to_json()
         return data
 
     @classmethod
@@ -130,7 +130,7 @@ class Observation:
             state=DataState(data["state"]),
             deadline_exceeded=bool(data.get("deadline_exceeded", False)),
             coverage=None if coverage is None else Coverage.from_json(coverage),
-            canary=None if canary is None else dict(canary),
+            canary=None if canary is None else CanaryComparison.from_json(canary),
             summary=None if data.get("summary") is None else str(data["summary"]),
             cause=None if data.get("cause") is None else str(data["cause"]),
         )
@@ -162,10 +162,3 @@ def margin_of(value: float, op: str, threshold: float) -> float:
     if op in (">=", ">"):
         return value - threshold
     return 0.0 - abs(value - threshold)
-
-
-def format_p(p_value: float) -> str:
-    """A p-value for people: ``0.21``, ``0.00028``, ``3.1e-12``."""
-    if p_value >= SMALL_P or p_value == 0:
-        return f"{p_value:.2g}"
-    return f"{p_value:.1e}"
