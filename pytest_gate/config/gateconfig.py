@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
@@ -36,6 +35,7 @@ from pytest_gate.config.gpuexporters import (
     GpuExporter,
     custom,
 )
+from pytest_gate.config.tomlfile import read_toml
 from pytest_gate.config.tomlschema import ConfigError, build, fail, rules, toml_type
 from pytest_gate.config.waivers import Waiver
 from pytest_gate.config.waivers import parse as parse_waivers
@@ -166,21 +166,7 @@ class GateConfig:
 def load_config(path: Path) -> GateConfig:
     """Read and validate ``path``; raise :class:`ConfigError` naming the key and the fix."""
     where = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(
-            f"{where}: file not found; create it (copy gate_checks/gate.toml) or pass "
-            "--gate-config PATH"
-        ) from None
-    except OSError as exc:
-        raise ConfigError(
-            f"{where}: cannot be read ({exc.strerror}); fix the path or its permissions"
-        ) from None
-    try:
-        document = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{where}: not valid TOML ({exc}); fix the syntax at that spot") from None
+    document, raw = read_toml(path)
     custom = document.pop("custom", {})
     waivers = parse_waivers(document.pop("waivers", []), where)
     parsed = build(ConfigFile, document, where, "")

@@ -76,9 +76,10 @@ def load_gate_config(state: GateSession) -> GateConfig | None:
     if path is None:
         return None
     explicit = state.options is not None and state.options.config is not None
-    if not path.is_file():
-        if explicit:
-            state.fail(SessionState.CONFIG_ERROR, CONFIG_NOT_FOUND.format(path=path))
+    if not path.exists() and explicit:
+        state.fail(SessionState.CONFIG_ERROR, CONFIG_NOT_FOUND.format(path=path))
+        return None
+    if not path.is_file() and not explicit:
         return None
     from pytest_gate.config.gateconfig import ConfigError, load_config
     from pytest_gate.config.waivers import check_horizon
