@@ -56,11 +56,11 @@ def read_limited(path: Path, limit_bytes: int, what: str) -> bytes:
     except OSError as exc:
         raise FileReadError(
             path,
-            f"cannot be read ({exc.strerror or exc}); check {what}'s path and permissions",
+            f"cannot be read ({exc.strerror or exc}); check the {what} path and its permissions",
             missing=isinstance(exc, FileNotFoundError),
         ) from None
     except ValueError as exc:  # an embedded NUL byte in the path
-        raise FileReadError(path, f"is not a usable path ({exc}); check {what}'s path") from None
+        raise FileReadError(path, f"is not a usable path ({exc}); check the {what} path") from None
     with os.fdopen(fd, "rb") as handle:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):

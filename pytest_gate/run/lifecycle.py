@@ -94,6 +94,18 @@ def load_gate_config(state: GateSession) -> GateConfig | None:
         return None
 
 
+def refuse_blanket_waivers(state: GateSession, nodeids: list[str]) -> None:
+    """A waiver matching every collected check (selected or deselected) is a config error."""
+    if state.gate_config is None or not state.gate_config.waivers:
+        return
+    from pytest_gate.config.waivers import blanket_problem
+
+    every = [*nodeids, *state.deselected]
+    problem = blanket_problem(state.gate_config.waivers, every, str(state.config_path))
+    if problem is not None:
+        state.fail(SessionState.CONFIG_ERROR, problem)
+
+
 def check_name(item: pytest.Item) -> str:
     """The config key of a check: its function name without ``test_`` and parameters."""
     name = str(getattr(item, "originalname", item.name))

@@ -254,7 +254,7 @@ def read(path: Path) -> tuple[Recording, str]:
     try:
         data = read_limited(path, MAX_RECORDING_BYTES, "--gate-replay")
     except FileReadError as error:
-        raise RecordingError(f"{path}: cannot read the recording: {error.problem}") from None
+        raise RecordingError(f"{path}: the recording {error.problem}") from None
     document = _document(path, data)
     try:
         entries = tuple(
