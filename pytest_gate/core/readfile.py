@@ -61,12 +61,13 @@ def read_limited(path: Path, limit_bytes: int, what: str) -> bytes:
         ) from None
     except ValueError as exc:  # an embedded NUL byte in the path
         raise FileReadError(path, f"is not a usable path ({exc}); check the {what} path") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise FileReadError(
+            path, f"is {kind_of(mode)}, not a regular file; point {what} at a regular file"
+        )
     with os.fdopen(fd, "rb") as handle:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise FileReadError(
-                path, f"is {kind_of(mode)}, not a regular file; point {what} at a regular file"
-            )
         try:
             data = handle.read(limit_bytes + 1)
         except OSError as exc:
