@@ -67,7 +67,7 @@ def test_a_fifo_nobody_reads_is_refused_at_once(tmp_path: Path) -> None:
     """Opening a FIFO with no reader would block forever: refused, and it stays a FIFO."""
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    with pytest.raises(OSError, match="FIFO .* that nobody reads"):
+    with pytest.raises(OSError, match=r"FIFO .* that nobody reads"):
         write_atomic(fifo, b"{}")
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
 

@@ -55,5 +55,5 @@ def test_the_same_query_with_a_real_value_finds_the_series(
 )
 def test_names_that_are_not_prometheus_names_are_refused(make: object) -> None:
     """Label and metric names are not quoted in PromQL, so only real names are accepted."""
-    with pytest.raises(ValueError, match="is not a (label|metric) name"):
+    with pytest.raises(ValueError, match=r"is not a (label|metric) name"):
         make()  # type: ignore[operator]
