@@ -122,6 +122,8 @@ def test_hostile_answers_are_result_errors(body: bytes) -> None:
 def test_any_scrape_body_parses_or_is_a_value_error(text: str, content_type: str) -> None:
     """Generated exposition text: samples, or the ValueError the scrape source reports."""
     try:
-        parse(text, content_type)
-    except ValueError:
-        pass
+        samples = parse(text, content_type)
+    except ValueError as exc:
+        assert str(exc) is not None
+        return
+    assert isinstance(samples, list)
