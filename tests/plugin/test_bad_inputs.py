@@ -165,3 +165,35 @@ def test_an_option_value_out_of_range_is_a_usage_error_with_a_report(
     assert report["reason"] == "usage_error"
     assert words in report["messages"][0]
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+@pytest.mark.parametrize(
+    ("option", "make", "words"),
+    [
+        (
+            "--gate-config",
+            "fifo",
+            "is a FIFO (named pipe), not a regular file; point --gate-config",
+        ),
+        ("--gate-replay", "/dev/zero", "the recording is a character device, not a regular file"),
+        ("--gate-replay", "deep", "JSON nested more than 16 deep is not a pytest-gate recording"),
+    ],
+)
+def test_an_input_file_that_is_no_regular_file_is_no_go_at_once(
+    pytester: pytest.Pytester, two_checks: Path, option: str, make: str, words: str
+) -> None:
+    """``--gate-config`` on a FIFO used to hang, ``--gate-replay /dev/zero`` to be killed."""
+    path = make
+    if make == "fifo":
+        path = str(pytester.path / "gate.fifo")
+        os.mkfifo(path)
+    elif make == "deep":
+        path = str(pytester.path / "deep.json")
+        Path(path).write_text("[" * 5000 + "]" * 5000)
+    result = pytester.runpytest_subprocess(
+        "gate_checks", option, path, "--gate-report", "r.json", timeout=60
+    )
+    assert result.ret == 2
+    report = load_strict(pytester.path / "r.json")
+    assert any(words in message for message in report["messages"]), report["messages"]
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
