@@ -126,6 +126,7 @@ class GateRun:
         if self.state.gate_mode:
             for item in items:
                 item.stash[CHECK_META] = lifecycle.item_meta(item)
+            lifecycle.refuse_blanket_waivers(self.state, [item.nodeid for item in items])
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         """Remember deselected checks for the report's ``selection``."""

@@ -100,6 +100,7 @@ class Reason(StrEnum):
     DEADLINE = "deadline"
     TIMEOUT = "timeout"
     REPORT_ERROR = "report_error"
+    RECORD_ERROR = "record_error"
     INCOMPLETE_SELECTION = "incomplete_selection"
     STRICT_WARNING = "strict_warning"
     ALL_CHECKS_PASSED = "all_checks_passed"
@@ -120,6 +121,7 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.DEADLINE: "the gate deadline passed before all data was read",
     Reason.TIMEOUT: "a critical check timed out",
     Reason.REPORT_ERROR: "the gate report could not be written",
+    Reason.RECORD_ERROR: "the --gate-record recording could not be written",
     Reason.INCOMPLETE_SELECTION: "only part of the gate ran and --gate-require-complete is set",
     Reason.STRICT_WARNING: "warnings are NO-GO under --gate-strict",
     Reason.ALL_CHECKS_PASSED: "all checks passed",
@@ -139,6 +141,7 @@ class SessionState(StrEnum):
     DEADLINE = "deadline"
     TIMEOUT = "timeout"
     REPORT_ERROR = "report_error"
+    RECORD_ERROR = "record_error"
 
     @property
     def reason(self) -> Reason:

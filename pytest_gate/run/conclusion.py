@@ -23,6 +23,7 @@ from pytest_gate.core.decision import (
     Severity,
     decide,
 )
+from pytest_gate.core.readfile import FileReadError, read_limited
 from pytest_gate.core.urls import redact, scrub_userinfo
 from pytest_gate.output.report import (
     CheckRecord,
@@ -45,6 +46,8 @@ EXIT_STATES = {
     pytest.ExitCode.INTERNAL_ERROR: SessionState.INTERNAL_ERROR,
     pytest.ExitCode.USAGE_ERROR: SessionState.USAGE_ERROR,
 }
+HASHED_MAX_BYTES = 512 * 1024 * 1024
+"""The largest config or recording whose sha256 the report gives (the readers refuse larger)."""
 STOPPED_EARLY = "the run stopped before every check ran ({why})"
 DRY_RUN_LINE = (
     "GATE DRY RUN (--gate-dry-run): the gate would have said {verdict} (exit {code}); exiting 0"
@@ -52,10 +55,10 @@ DRY_RUN_LINE = (
 
 
 def file_sha256(path: Path) -> str | None:
-    """SHA-256 of a file, or ``None`` when it cannot be read."""
+    """SHA-256 of a file, or ``None`` when it cannot be read (or is no regular file, or huge)."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
+        return hashlib.sha256(read_limited(path, HASHED_MAX_BYTES, str(path))).hexdigest()
+    except FileReadError:
         return None
 
 
