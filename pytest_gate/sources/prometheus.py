@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from pytest_gate.core.deadline import Deadline
 from pytest_gate.core.query import (
+    LOOKBACK_SECONDS,
     Answer,
     AvgOverTime,
     DataState,
@@ -30,6 +31,7 @@ from pytest_gate.sources.base import failed, succeeded
 from pytest_gate.sources.coverage import applied, measure
 from pytest_gate.sources.http import HttpClient, HttpResponse, TransportError
 from pytest_gate.sources.joins import Joined, join_quantile, join_ratio
+from pytest_gate.sources.promql import CounterWindow
 from pytest_gate.sources.promresult import (
     ApiResult,
     ResultError,
@@ -38,11 +40,11 @@ from pytest_gate.sources.promresult import (
     matrix,
     vector,
 )
+from pytest_gate.sources.windowcount import WindowCounts, count_windows
+from pytest_gate.stats.histogram import bucket_quantiles
 
 INSTANT_PATH = "/api/v1/query"
 RANGE_PATH = "/api/v1/query_range"
-COUNTER_RESULTS = ("vector", "vector", "matrix", "vector")
-"""Result types of a counter query: value, traffic, raw traffic samples, born-inside series."""
 
 
 def _window(query: Query) -> int | None:
@@ -65,15 +67,21 @@ class PrometheusSource:
 
     kind = "prometheus"
 
-    def __init__(self, client: HttpClient, extra_matchers: tuple[Matcher, ...] = ()) -> None:
+    def __init__(
+        self,
+        client: HttpClient,
+        extra_matchers: tuple[Matcher, ...] = (),
+        lookback_seconds: int = LOOKBACK_SECONDS,
+    ) -> None:
         self.url = client.url
         self._client = client
         self._extra = extra_matchers
+        self._lookback = lookback_seconds
         self._pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="gate-prometheus")
 
     def text(self, query: Query) -> str:
         """The PromQL of ``query`` with the config's label selector merged in."""
-        return promql.display(query, self._extra)
+        return promql.display(query, self._extra, self._lookback)
 
     def describe(self) -> dict[str, object]:
         """Kind and credential-free URL."""
@@ -102,31 +110,14 @@ class PrometheusSource:
     ) -> Answer:
         match query:
             case Ratio():
-                num, den, raw, born = self._instants(
-                    (*promql.ratio(query, self._extra), *promql.coverage(query, self._extra)),
-                    at,
-                    deadline,
-                    each=COUNTER_RESULTS,
-                )
-                joined = join_ratio(vector(num), vector(den))
-                answer = self._joined(text, joined, window, num, den, raw, born)
-                return self._covered(answer, raw, born, at, query.window_seconds)
+                counters = promql.ratio_counters(query)
+                (num, den), raw, bases, _ = self._counted(query, counters, at, deadline)
+                joined = join_ratio(num.sums, den.sums)
+                notes = num.note(counters[0]) + den.note(counters[1])
+                answer = self._joined(text, joined, window, raw, bases, notes=notes)
+                return self._covered(answer, raw, bases, at, query.window_seconds)
             case Quantile() | SustainedQuantile():
-                pair = (
-                    promql.quantile(query, self._extra)
-                    if isinstance(query, Quantile)
-                    else promql.sustained_quantile(query, self._extra)
-                )
-                value, count, raw, born = self._instants(
-                    (*pair, *promql.coverage(query, self._extra)),
-                    at,
-                    deadline,
-                    each=COUNTER_RESULTS,
-                )
-                joined = join_quantile(vector(value), vector(count))
-                answer = self._joined(text, joined, window, value, count, raw, born)
-                covered = window if window is not None else 0
-                return self._covered(answer, raw, born, at, covered)
+                return self._quantile(query, text, at, deadline)
             case AvgOverTime():
                 value, count = self._instants(
                     promql.avg_over_time(query, self._extra), at, deadline
@@ -154,10 +145,57 @@ class PrometheusSource:
                 )
                 return self._ok(text, series, window, data)
 
-    def _covered(
-        self, answer: Answer, raw: ApiResult, born: ApiResult, at: float, window: int
+    def _counted(
+        self,
+        query: Ratio | Quantile | SustainedQuantile,
+        counters: tuple[CounterWindow, ...],
+        at: float,
+        deadline: Deadline,
+        alongside: tuple[tuple[str, str], ...] = (),
+    ) -> tuple[list[WindowCounts], ApiResult, ApiResult, list[ApiResult]]:
+        """Exact counts of ``counters``; the raw traffic samples and their bases' times (for the
+        coverage); the answers to ``alongside``. All sent in one round (a second for resets)."""
+        raw, bases = promql.coverage(query, self._extra, self._lookback)
+        counts, rest = count_windows(
+            counters,
+            at,
+            lambda pairs: self._instants(
+                tuple(e for e, _ in pairs), at, deadline, each=tuple(k for _, k in pairs)
+            ),
+            extra=self._extra,
+            lookback_seconds=self._lookback,
+            alongside=((raw, "matrix"), (bases, "vector"), *alongside),
+        )
+        return counts, rest[0], rest[1], rest[2:]
+
+    def _quantile(
+        self, query: Quantile | SustainedQuantile, text: str, at: float, deadline: Deadline
     ) -> Answer:
-        coverage = measure(matrix(raw), vector(born), at, window)
+        """Buckets and observations counted exactly; the quantile from the exact buckets, or (for
+        a sustained one) the engine's ``min_over_time`` of the per-step quantiles."""
+        sustained: tuple[tuple[str, str], ...] = ()
+        if isinstance(query, Quantile):
+            window = query.window_seconds
+        else:
+            window = query.outer_seconds
+            sustained = ((promql.sustained_quantile(query, self._extra, self._lookback), "vector"),)
+        counters = promql.quantile_counters(query.metric, window, query.by)
+        (buckets, observations), raw, bases, steps = self._counted(
+            query, counters, at, deadline, sustained
+        )
+        if steps:
+            values = vector(steps[0])
+        else:
+            values = bucket_quantiles(buckets.sums, query.quantile, query.by)
+        joined = join_quantile(values, observations.sums)
+        notes = buckets.note(counters[0]) + observations.note(counters[1])
+        answer = self._joined(text, joined, window, raw, bases, *steps, notes=notes)
+        return self._covered(answer, raw, bases, at, window)
+
+    def _covered(
+        self, answer: Answer, raw: ApiResult, bases: ApiResult, at: float, window: int
+    ) -> Answer:
+        coverage = measure(matrix(raw), vector(bases), at, window)
         return applied(answer, coverage, "Prometheus")
 
     def _ok(
@@ -172,16 +210,23 @@ class PrometheusSource:
             text, series, source=self.kind, window_seconds=window, notes=_infos(data) + notes
         )
 
-    def _joined(self, text: str, joined: Joined, window: int | None, *data: ApiResult) -> Answer:
+    def _joined(
+        self,
+        text: str,
+        joined: Joined,
+        window: int | None,
+        *data: ApiResult,
+        notes: tuple[str, ...] = (),
+    ) -> Answer:
         if joined.series:
-            return self._ok(text, joined.series, window, *data, notes=joined.notes)
+            return self._ok(text, joined.series, window, *data, notes=joined.notes + notes)
         return failed(
             text,
             DataState.NO_DATA,
             joined.empty_cause,
             source=self.kind,
             window_seconds=window,
-            notes=_infos(data) + joined.notes,
+            notes=_infos(data) + joined.notes + notes,
         )
 
     def _instants(

@@ -5,7 +5,8 @@ selector, and every query the gate asked with the complete answer it got (state,
 series with its exact values). Values are stored as ``repr`` strings, which round-trip every float
 exactly (NaN and ±Inf included) and keep the file strict JSON. The file is versioned; a reader
 rejects a version it does not know with a message that says what to do. Version 2 adds each
-answer's window coverage; version 1 files (no coverage) are still read.
+answer's window coverage; version 3 the gaps it bridged (longest gap, base age). Version 1 and 2
+files are still read (their answers replay as recorded; the coverage lacks what they lack).
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from pytest_gate.core.query import (
 from pytest_gate.sources.base import SourceConfigError
 
 FORMAT = "pytest-gate-recording"
-VERSION = 2
-READABLE_VERSIONS = (1, 2)
+VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 QUERY_TYPES: dict[str, type] = {t.__name__: t for t in typing.get_args(Query)}
 
 
@@ -106,6 +107,8 @@ def coverage_json(coverage: Coverage | None) -> dict[str, Any] | None:
     data = coverage.to_json()
     data["oldest_age_seconds"] = _number(coverage.oldest_age_seconds)
     data["interval_seconds"] = _number(coverage.interval_seconds)
+    data["longest_gap_seconds"] = _number(coverage.longest_gap_seconds)
+    data["base_age_seconds"] = _number(coverage.base_age_seconds)
     return data
 
 
