@@ -48,13 +48,17 @@ def gate_queries(config: GateConfig) -> list[Query]:
 def expressions(query: Query, config: GateConfig) -> tuple[str, ...]:
     """The PromQL instant expressions the Prometheus source sends for ``query``."""
     extra = config.label_matchers
+    lookback = config.gate.lookback_seconds
     match query:
         case Ratio():
-            return promql.ratio(query, extra)
+            return _counted(query, promql.ratio_counters(query), config)
         case Quantile():
-            return promql.quantile(query, extra)
+            counters = promql.quantile_counters(query.metric, query.window_seconds, query.by)
+            return _counted(query, counters, config)
         case SustainedQuantile():
-            return promql.sustained_quantile(query, extra)
+            counters = promql.quantile_counters(query.metric, query.outer_seconds, query.by)
+            steps = promql.sustained_quantile(query, extra, lookback)
+            return (*_counted(query, counters, config), steps)
         case AvgOverTime():
             return promql.avg_over_time(query, extra)
         case Gauge():
@@ -63,6 +67,20 @@ def expressions(query: Query, config: GateConfig) -> tuple[str, ...]:
             return (query.expr,)
         case RangeSeries():
             return ()
+
+
+def _counted(
+    query: Ratio | Quantile | SustainedQuantile,
+    counters: Sequence[promql.CounterWindow],
+    config: GateConfig,
+) -> tuple[str, ...]:
+    """Exact counting's first round (quick sums, series that may have reset) and the coverage."""
+    extra, lookback = config.label_matchers, config.gate.lookback_seconds
+    exprs: list[str] = []
+    for counter in counters:
+        exprs.append(promql.summed(counter, extra, lookback))
+        exprs.append(promql.needs_samples(counter.text(extra), counter.window_seconds, lookback))
+    return (*exprs, *promql.coverage(query, extra, lookback))
 
 
 def http_queries(config_path: Path, at: float, extra: Sequence[Query] = ()) -> list[HttpQuery]:
