@@ -195,7 +195,10 @@ class PrometheusSource:
     def _covered(
         self, answer: Answer, raw: ApiResult, bases: ApiResult, at: float, window: int
     ) -> Answer:
-        coverage = measure(matrix(raw), vector(bases), at, window)
+        # timestamp() looks back up to 5 minutes past each step: keep bases inside the look-back
+        oldest = at - window - self._lookback
+        bases_in = {labels: t for labels, t in vector(bases).items() if t >= oldest}
+        coverage = measure(matrix(raw), bases_in, at, window)
         return applied(answer, coverage, "Prometheus")
 
     def _ok(

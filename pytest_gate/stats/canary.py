@@ -109,8 +109,8 @@ class Side:
 def side_of(name: str, series: Sequence[SeriesValue]) -> Side:
     """Whole counts from the series of an error ratio (value x traffic, traffic as ``samples``).
 
-    Counter increases are estimates (``increase()`` extrapolates to the window's edges): they are
-    rounded to whole requests, and errors never exceed requests.
+    The counts are exact window counts (DESIGN §2: integer counters give integer counts); value x
+    traffic is rounded only to undo float rounding, and errors never exceed requests.
     """
     requests = sum(s.samples or 0.0 for s in series)
     errors = sum(s.value * (s.samples or 0.0) for s in series)

@@ -21,7 +21,6 @@ def check(runner: ScenarioRunner, name: str, check_id: str) -> dict[str, Any]:
 
 def counted(result: dict[str, Any]) -> float:
     """The numerator behind a ratio check: value times the denominator (``samples``)."""
-    assert isinstance(result["samples"], float) and result["samples"].is_integer()
     return float(result["value"]) * float(result["samples"])
 
 
@@ -66,9 +65,9 @@ def test_a_born_pod_that_restarts_is_named(
 @pytest.mark.parametrize(
     ("scenario_name", "check_id", "gap_s", "base_age_s"),
     [
-        ("gap-at-start-old-repairs", "test_schema_failure_rate", 840.0, 2400.0),
+        ("gap-at-start-old-repairs", "test_schema_failure_rate", 810.0, 2370.0),
         ("gap-inside-5xx", "test_api_5xx_rate", 360.0, 420.0),
-        ("gap-inside-repairs", "test_schema_failure_rate", 480.0, 1830.0),
+        ("gap-inside-repairs", "test_schema_failure_rate", 480.0, 1800.0),
     ],
 )
 def test_a_bridged_gap_is_in_the_coverage_and_on_the_terminal(
