@@ -76,11 +76,11 @@ def _counted(
 ) -> tuple[str, ...]:
     """Exact counting's first round (quick sums, series that may have reset) and the coverage."""
     extra, lookback = config.label_matchers, config.gate.lookback_seconds
-    exprs: list[str] = []
-    for counter in counters:
-        exprs.append(promql.summed(counter, extra, lookback))
-        exprs.append(promql.needs_samples(counter.text(extra), counter.window_seconds, lookback))
-    return (*exprs, *promql.coverage(query, extra, lookback))
+    sums = [promql.summed(c, extra, lookback) for c in counters]
+    probes = dict.fromkeys(
+        promql.needs_samples(c.probe_text(extra), c.window_seconds, lookback) for c in counters
+    )
+    return (*sums, *probes, *promql.coverage(query, extra, lookback))
 
 
 def http_queries(config_path: Path, at: float, extra: Sequence[Query] = ()) -> list[HttpQuery]:

@@ -34,7 +34,7 @@ from pytest_gate.core.query import (
     SustainedQuantile,
 )
 
-BASE_STEP = "1m"
+BASE_STEP = "4m"
 
 
 def span(seconds: int) -> str:
@@ -80,7 +80,7 @@ def base_time(selector: str, window_seconds: int, lookback_seconds: int) -> str:
     """Per series, the unix time of its base sample.
 
     ``timestamp()`` of a plain selector is the sample's own time, but only within the engine's
-    5-minute staleness look-back; the subquery (1-minute steps, each looking back at least a step)
+    5-minute staleness look-back; the subquery (4-minute steps, each looking back at least a step)
     finds older ones. Both engines answer it alike.
     """
     window, lookback = span(window_seconds), span(lookback_seconds)
@@ -176,10 +176,18 @@ class CounterWindow:
     window_seconds: int
     by: tuple[str, ...] = ()
     suffix: str = ""
+    reset_probe: str | None = None
+    """The suffix of the series whose resets stand for these (a histogram's buckets reset with
+    its ``_count``): only those are checked for resets, which is cheaper than every bucket."""
 
     def text(self, extra: tuple[Matcher, ...]) -> str:
         """The vector selector with the config's matchers merged in."""
         return vector_selector(self.selector, extra, self.suffix)
+
+    def probe_text(self, extra: tuple[Matcher, ...]) -> str:
+        """The selector checked for resets: the probe series, or these series themselves."""
+        probe = self.suffix if self.reset_probe is None else self.reset_probe
+        return vector_selector(self.selector, extra, probe)
 
 
 def summed(counter: CounterWindow, extra: tuple[Matcher, ...], lookback_seconds: int) -> str:
@@ -200,7 +208,7 @@ def quantile_counters(
 ) -> tuple[CounterWindow, CounterWindow]:
     """A histogram's buckets (summed by ``le`` and ``by``) and its observation count."""
     return (
-        CounterWindow(metric, window_seconds, ("le", *by), "_bucket"),
+        CounterWindow(metric, window_seconds, ("le", *by), "_bucket", reset_probe="_count"),
         CounterWindow(metric, window_seconds, by, "_count"),
     )
 

@@ -5,7 +5,8 @@ and counts, canary counts, any counter selector): per :class:`~pytest_gate.sourc
 CounterWindow` it asks the engine for the ``sum by`` of the per-series quick counts
 (:func:`~pytest_gate.sources.promql.counted`, no ``increase()``) and for the series that may have
 reset (:func:`~pytest_gate.sources.promql.needs_samples`), all in one round. Only when some series
-reset does a second round fetch those series' raw samples and bases, and
+reset does a second round fetch those series' raw samples and bases (a histogram's buckets are
+checked through its ``_count``: they reset together, and there are far fewer), and
 :mod:`~pytest_gate.sources.counting` adds what their exact counts differ by. The common case costs
 two small vector answers per counter; a restarted pod costs its own series' raw samples, never the
 whole fleet's.
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 
 from pytest_gate.core.query import LOOKBACK_SECONDS, Labels, Matcher
 from pytest_gate.sources import promql
-from pytest_gate.sources.counting import corrections, regrouped
+from pytest_gate.sources.counting import Points, corrections, regrouped
 from pytest_gate.sources.promql import CounterWindow
 from pytest_gate.sources.promresult import ApiResult, matrix, vector
 
@@ -59,16 +60,22 @@ def count_windows(
     Raises :class:`~pytest_gate.sources.promresult.ResultError` for a malformed answer; transport
     errors come from ``fetch``.
     """
-    first: list[tuple[str, str]] = []
-    for counter in counters:
-        first.append((promql.summed(counter, extra, lookback_seconds), "vector"))
-        selector = counter.text(extra)
-        first.append(
-            (promql.needs_samples(selector, counter.window_seconds, lookback_seconds), "vector")
+    first = [(promql.summed(c, extra, lookback_seconds), "vector") for c in counters]
+    probes = list(
+        dict.fromkeys(
+            promql.needs_samples(c.probe_text(extra), c.window_seconds, lookback_seconds)
+            for c in counters
         )
-    answers = fetch([*first, *alongside])
-    quick = [vector(answers[2 * i]) for i in range(len(counters))]
-    needing = [tuple(sorted(vector(answers[2 * i + 1]))) for i in range(len(counters))]
+    )
+    answers = fetch([*first, *((p, "vector") for p in probes), *alongside])
+    quick = [vector(a) for a in answers[: len(counters)]]
+    probed = {
+        p: tuple(sorted(vector(a))) for p, a in zip(probes, answers[len(counters) :], strict=False)
+    }
+    needing = [
+        probed[promql.needs_samples(c.probe_text(extra), c.window_seconds, lookback_seconds)]
+        for c in counters
+    ]
     second: list[tuple[str, str]] = []
     for counter, series in zip(counters, needing, strict=True):
         if series:
@@ -82,17 +89,23 @@ def count_windows(
             counts.append(WindowCounts(sums))
             continue
         points, bases = matrix(next(samples)), vector(next(samples))
-        fixes = _fixes(points, bases, set(series), at - counter.window_seconds)
-        counts.append(WindowCounts(regrouped(sums, fixes, counter.by), series))
-    return counts, answers[2 * len(counters) :]
+        chosen = _chosen(points, series, probed=counter.reset_probe is not None)
+        fixes = corrections(bases, chosen, at - counter.window_seconds)
+        counts.append(WindowCounts(regrouped(sums, fixes, counter.by), tuple(sorted(chosen))))
+    return counts, answers[len(counters) + len(probes) :]
 
 
-def _fixes(
-    raw: Mapping[Labels, tuple[tuple[float, float], ...]],
-    bases: Mapping[Labels, float],
-    wanted: set[Labels],
-    start: float,
-) -> dict[Labels, float]:
-    """Corrections of the wanted series only (the narrowed selector may match a few more)."""
-    chosen = {labels: points for labels, points in raw.items() if labels in wanted}
-    return corrections(bases, chosen, start)
+def _chosen(
+    raw: Mapping[Labels, Points], series: tuple[Labels, ...], *, probed: bool
+) -> dict[Labels, Points]:
+    """The raw series that reset (the narrowed selector may match a few more): those named, or
+    with a probe, those whose labels without their own extras (``le``) name a probe series."""
+    wanted = set(series)
+    if not probed:
+        return {labels: points for labels, points in raw.items() if labels in wanted}
+    names = {name for labels in series for name, _ in labels}
+    return {
+        labels: points
+        for labels, points in raw.items()
+        if tuple(pair for pair in labels if pair[0] in names) in wanted
+    }

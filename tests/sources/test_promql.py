@@ -121,7 +121,7 @@ def test_coverage_reads_the_traffic_series(
     assert raw == f"{selector}[{window}]"
     assert bases == (
         f"timestamp({selector} offset {window}) "
-        f"or max_over_time(timestamp({selector})[1h:1m] offset {window})"
+        f"or max_over_time(timestamp({selector})[1h:4m] offset {window})"
     )
 
 
