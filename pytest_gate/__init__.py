@@ -25,6 +25,7 @@ _EXPORTS: dict[str, str] = {
     "AvgOverTime": "pytest_gate.core.query",
     "RangeSeries": "pytest_gate.core.query",
     "RawPromQL": "pytest_gate.core.query",
+    "Exported": "pytest_gate.core.query",
     "Query": "pytest_gate.core.query",
     "Answer": "pytest_gate.core.query",
     "SeriesValue": "pytest_gate.core.query",
@@ -35,8 +36,16 @@ _EXPORTS: dict[str, str] = {
     # where answers come from
     "MetricSnapshot": "pytest_gate.sources.snapshot",
     "GpuSnapshot": "pytest_gate.gpu.source",
+    # a smoke check's own HTTP calls, within the gate's deadline (the ``gate_deadline`` fixture)
+    "HttpClient": "pytest_gate.sources.http",
+    "HttpResponse": "pytest_gate.sources.http",
+    "TransportError": "pytest_gate.sources.http",
+    "Deadline": "pytest_gate.core.deadline",
+    "DeadlineExceeded": "pytest_gate.core.deadline",
+    "schema_violations": "pytest_gate.contract.structured",
     # the gate's configuration
     "GateConfig": "pytest_gate.config.gateconfig",
+    "VllmConfig": "pytest_gate.config.vllmconfig",
     # comparing with a threshold (the ``gate`` fixture)
     "Observer": "pytest_gate.checks.observe",
     "GateNoData": "pytest_gate.checks.observe",
@@ -58,11 +67,16 @@ __all__ = [
     "CanarySelection",
     "Coverage",
     "DataState",
+    "Deadline",
+    "DeadlineExceeded",
+    "Exported",
     "GateConfig",
     "GateDataError",
     "GateNoData",
     "Gauge",
     "GpuSnapshot",
+    "HttpClient",
+    "HttpResponse",
     "Labels",
     "Matcher",
     "MetricSnapshot",
@@ -76,10 +90,13 @@ __all__ = [
     "Selector",
     "SeriesValue",
     "SustainedQuantile",
+    "TransportError",
+    "VllmConfig",
     "__version__",
     "duration",
     "narrowed",
     "paired",
+    "schema_violations",
     "slopes",
 ]
 
@@ -102,12 +119,16 @@ if TYPE_CHECKING:
     from pytest_gate.checks.observe import GateDataError, GateNoData, Observer
     from pytest_gate.config.checkconfig import MODES, ResourceUsage
     from pytest_gate.config.gateconfig import GateConfig
+    from pytest_gate.config.vllmconfig import VllmConfig
+    from pytest_gate.contract.structured import schema_violations
+    from pytest_gate.core.deadline import Deadline, DeadlineExceeded
     from pytest_gate.core.durations import duration
     from pytest_gate.core.query import (
         Answer,
         AvgOverTime,
         Coverage,
         DataState,
+        Exported,
         Gauge,
         Labels,
         Matcher,
@@ -121,6 +142,7 @@ if TYPE_CHECKING:
         SustainedQuantile,
     )
     from pytest_gate.gpu.source import GpuSnapshot
+    from pytest_gate.sources.http import HttpClient, HttpResponse, TransportError
     from pytest_gate.sources.snapshot import MetricSnapshot
     from pytest_gate.stats.canary import CanarySelection, narrowed, paired
     from pytest_gate.stats.trend import slopes

@@ -318,6 +318,32 @@ class Observer:
         self._sink.append((NOT_APPLICABLE_KEY, reason))
         pytest.skip(reason)
 
+    def require_exported(self, presence: Answer, *, what: str, engine: Answer) -> None:
+        """Go on only when the metric is exported; "not exported at all" is not_applicable.
+
+        ``presence`` and ``engine`` are :class:`~pytest_gate.core.query.Exported` answers: the
+        check's own metric, and a metric every version of the engine exports. Absent is not zero:
+        a metric with no series in the look-back ends the check ``not_applicable`` with that
+        reason, never a pass. When the engine's own metric is absent too, the source holds
+        nothing of the engine (a wrong label selector, a dead scrape): that is no_data, not
+        "not applicable". A failed presence answer fails closed like any other.
+        """
+        for answer in (engine, presence):
+            checked = answer.checked()
+            if checked.state is not DataState.OK:
+                self._record_failed_data(checked, ">", 0.0, f"{what} exported", "")
+        if _held(engine) <= 0:
+            self.no_data(
+                f"{what}: the source holds no series of the engine at all ({engine.query_text} "
+                "is 0); check the label selector ([gate] label_selector) and that Prometheus "
+                "scrapes the engine"
+            )
+        if _held(presence) <= 0:
+            self.not_applicable(
+                f"{what}: not exported by this engine version (no series in the look-back: "
+                f"{presence.query_text} is 0)"
+            )
+
     def no_data(self, message: str) -> None:
         """End this check as ``no_data`` (fails closed)."""
         raise GateNoData(message)
@@ -371,3 +397,8 @@ def _apply_floor(answer: Answer, min_samples: float) -> Answer:
     return answer.with_state(
         DataState.NO_DATA, f"fewer samples than the floor of {min_samples:g} ({names})"
     )
+
+
+def _held(presence: Answer) -> float:
+    """The series count of an ``Exported`` answer (its one value)."""
+    return sum(s.value for s in presence.series)

@@ -5,6 +5,7 @@
   ``pytest_gate_plan`` are fetched concurrently when it is first used.
 - ``gpus``: the GPU snapshot (NVML or exporter metrics; session).
 - ``serving_url``: the deployed service's base URL for smoke checks (session).
+- ``gate_deadline``: the gate's deadline, for a smoke check's own HTTP calls (session).
 - ``canary_selection``: the canary's and the baseline's label matchers (session).
 - ``gate``: the comparison helper of one check (function).
 """
@@ -18,11 +19,12 @@ import pytest
 
 from pytest_gate.checks.observe import GateDataError, GateNoData, Observer
 from pytest_gate.config.options import GateOptions
+from pytest_gate.core.deadline import Deadline
 from pytest_gate.run.session import GATE_SESSION
 from pytest_gate.stats.canary import CanarySelection
 
 if TYPE_CHECKING:
-    from pytest_gate.config.gateconfig import GateConfig
+    from pytest_gate.config.profiles import AnyGateConfig
     from pytest_gate.core.query import Query
     from pytest_gate.gpu.source import GpuSnapshot
     from pytest_gate.sources.snapshot import MetricSnapshot
@@ -51,7 +53,7 @@ def gate_options(pytestconfig: pytest.Config) -> GateOptions:
 
 
 @pytest.fixture(scope="session")
-def gate_config(pytestconfig: pytest.Config) -> GateConfig:
+def gate_config(pytestconfig: pytest.Config) -> AnyGateConfig:
     """The validated gate config (thresholds, windows, metric names, deployment shape)."""
     state = pytestconfig.stash[GATE_SESSION]
     if state.gate_config is None:
@@ -140,7 +142,7 @@ def metrics(pytestconfig: pytest.Config, gate_options: GateOptions) -> Iterator[
 
 @pytest.fixture(scope="session")
 def gpus(
-    request: pytest.FixtureRequest, gate_options: GateOptions, gate_config: GateConfig
+    request: pytest.FixtureRequest, gate_options: GateOptions, gate_config: AnyGateConfig
 ) -> GpuSnapshot:
     """The GPU snapshot: NVML on this machine, or the GPU exporter's metrics in the source."""
     from pytest_gate.gpu.source import needs_metrics, open_gpu_snapshot
@@ -158,6 +160,14 @@ def serving_url(gate_options: GateOptions) -> str:
     if not gate_options.serving_url:
         raise GateNoData(NO_SERVING_URL)
     return gate_options.serving_url.rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def gate_deadline(pytestconfig: pytest.Config, gate_options: GateOptions) -> Deadline:
+    """The gate's one deadline (``--gate-deadline``), started with the session: for a smoke
+    check's own HTTP calls through the gate's client."""
+    started = pytestconfig.stash[GATE_SESSION].started
+    return Deadline(gate_options.deadline_seconds, started=started)
 
 
 @pytest.fixture(scope="session")

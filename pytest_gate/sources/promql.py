@@ -22,6 +22,7 @@ from pytest_gate.core.durations import duration
 from pytest_gate.core.query import (
     LOOKBACK_SECONDS,
     AvgOverTime,
+    Exported,
     Gauge,
     Labels,
     Matcher,
@@ -276,6 +277,12 @@ def range_series(query: RangeSeries, extra: tuple[Matcher, ...]) -> str:
     return vector_selector(query.selector, extra)
 
 
+def exported(query: Exported, extra: tuple[Matcher, ...]) -> str:
+    """``count(last_over_time(x[L]))``: the series of ``x`` with a sample in the look-back."""
+    selector = vector_selector(query.selector, extra)
+    return f"count(last_over_time({selector}[{span(query.lookback_seconds)}]))"
+
+
 def display(
     query: Query, extra: tuple[Matcher, ...], lookback_seconds: int = LOOKBACK_SECONDS
 ) -> str:
@@ -297,3 +304,5 @@ def display(
             return f"{range_series(query, extra)} over {span(query.window_seconds)} step {step}"
         case RawPromQL():
             return query.expr
+        case Exported():
+            return exported(query, extra)
