@@ -17,6 +17,7 @@ from gate_checks.queries import plan
 from pytest_gate.config.gateconfig import GateConfig, load_config
 from pytest_gate.core.query import (
     AvgOverTime,
+    Exported,
     Gauge,
     Quantile,
     Query,
@@ -65,6 +66,8 @@ def expressions(query: Query, config: GateConfig) -> tuple[str, ...]:
             return (promql.gauge(query, extra),)
         case RawPromQL():
             return (query.expr,)
+        case Exported():
+            return (promql.exported(query, extra),)
         case RangeSeries():
             return ()
 

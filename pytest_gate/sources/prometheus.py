@@ -8,6 +8,7 @@ quantile and its observation count) sends both at once.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from pytest_gate.core.deadline import Deadline
 from pytest_gate.core.query import (
@@ -17,6 +18,7 @@ from pytest_gate.core.query import (
     DataState,
     Exported,
     Gauge,
+    Labels,
     Matcher,
     Quantile,
     Query,
@@ -56,6 +58,15 @@ def _window(query: Query) -> int | None:
             return query.window_seconds
         case _:
             return None
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """A counter answer's traffic series: raw samples in the window, bases' times, the answers."""
+
+    samples: dict[Labels, tuple[tuple[float, float], ...]]
+    base_times: dict[Labels, float]
+    data: tuple[ApiResult, ...]
 
 
 def _infos(data: tuple[ApiResult, ...]) -> tuple[str, ...]:
@@ -112,11 +123,11 @@ class PrometheusSource:
         match query:
             case Ratio():
                 counters = promql.ratio_counters(query)
-                (num, den), raw, bases, _ = self._counted(query, counters, at, deadline)
+                (num, den), traffic, _ = self._counted(query, counters, at, deadline)
                 joined = join_ratio(num.sums, den.sums)
                 notes = num.note(counters[0]) + den.note(counters[1])
-                answer = self._joined(text, joined, window, raw, bases, notes=notes)
-                return self._covered(answer, raw, bases, at, query.window_seconds)
+                answer = self._joined(text, joined, window, *traffic.data, notes=notes)
+                return self._covered(answer, traffic, at, query.window_seconds)
             case Quantile() | SustainedQuantile():
                 return self._quantile(query, text, at, deadline)
             case AvgOverTime():
@@ -157,10 +168,10 @@ class PrometheusSource:
         at: float,
         deadline: Deadline,
         alongside: tuple[tuple[str, str], ...] = (),
-    ) -> tuple[list[WindowCounts], ApiResult, ApiResult, list[ApiResult]]:
-        """Exact counts of ``counters``; the raw traffic samples and their bases' times (for the
-        coverage); the answers to ``alongside``. All sent in one round (a second for resets)."""
-        raw, bases = promql.coverage(query, self._extra, self._lookback)
+    ) -> tuple[list[WindowCounts], Traffic, list[ApiResult]]:
+        """Exact counts of ``counters``; the traffic series' raw samples and bases' times (for the
+        coverage); the answers to ``alongside``. One round, a second for resets or old bases."""
+        raw, recent, older = promql.coverage(query, self._extra, self._lookback)
         counts, rest = count_windows(
             counters,
             at,
@@ -169,9 +180,19 @@ class PrometheusSource:
             ),
             extra=self._extra,
             lookback_seconds=self._lookback,
-            alongside=((raw, "matrix"), (bases, "vector"), *alongside),
+            alongside=((raw, "matrix"), (recent, "vector"), (older, "vector"), *alongside),
         )
-        return counts, rest[0], rest[1], rest[2:]
+        data = rest[:3]
+        bases = vector(rest[1])
+        late = tuple(sorted(vector(rest[2])))
+        if late:  # a gap before the window's start: those bases' times take a subquery
+            metric, suffix, window = promql.traffic(query)
+            narrowed = promql.narrowed(metric, self._extra, suffix, late)
+            expr = promql.base_time(narrowed, window, self._lookback)
+            (old,) = self._instants((expr,), at, deadline, each=("vector",))
+            bases.update((k, v) for k, v in vector(old).items() if k in set(late))
+            data.append(old)
+        return counts, Traffic(matrix(rest[0]), bases, tuple(data)), rest[3:]
 
     def _quantile(
         self, query: Quantile | SustainedQuantile, text: str, at: float, deadline: Deadline
@@ -185,7 +206,7 @@ class PrometheusSource:
             window = query.outer_seconds
             sustained = ((promql.sustained_quantile(query, self._extra, self._lookback), "vector"),)
         counters = promql.quantile_counters(query.metric, window, query.by)
-        (buckets, observations), raw, bases, steps = self._counted(
+        (buckets, observations), traffic, steps = self._counted(
             query, counters, at, deadline, sustained
         )
         if steps:
@@ -194,17 +215,14 @@ class PrometheusSource:
             values = bucket_quantiles(buckets.sums, query.quantile, query.by)
         joined = join_quantile(values, observations.sums)
         notes = buckets.note(counters[0]) + observations.note(counters[1])
-        answer = self._joined(text, joined, window, raw, bases, *steps, notes=notes)
-        return self._covered(answer, raw, bases, at, window)
+        answer = self._joined(text, joined, window, *traffic.data, *steps, notes=notes)
+        return self._covered(answer, traffic, at, window)
 
-    def _covered(
-        self, answer: Answer, raw: ApiResult, bases: ApiResult, at: float, window: int
-    ) -> Answer:
+    def _covered(self, answer: Answer, traffic: Traffic, at: float, window: int) -> Answer:
         # timestamp() looks back up to 5 minutes past each step: keep bases inside the look-back
         oldest = at - window - self._lookback
-        bases_in = {labels: t for labels, t in vector(bases).items() if t >= oldest}
-        coverage = measure(matrix(raw), bases_in, at, window)
-        return applied(answer, coverage, "Prometheus")
+        bases = {labels: t for labels, t in traffic.base_times.items() if t >= oldest}
+        return applied(answer, measure(traffic.samples, bases, at, window), "Prometheus")
 
     def _ok(
         self,

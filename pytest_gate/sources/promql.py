@@ -143,27 +143,31 @@ def raw_samples(selector: str, window_seconds: int) -> str:
     return f"{selector}[{span(window_seconds)}]"
 
 
-def traffic(
-    query: Ratio | Quantile | SustainedQuantile, extra: tuple[Matcher, ...]
-) -> tuple[str, int]:
-    """The query's traffic selector (a ratio's denominator, a histogram's ``_count``) and window."""
+def traffic(query: Ratio | Quantile | SustainedQuantile) -> tuple[Selector, str, int]:
+    """The query's traffic series (a ratio's denominator, a histogram's ``_count``): selector,
+    metric suffix and window."""
     match query:
         case Ratio():
-            return vector_selector(query.denominator, extra), query.window_seconds
+            return query.denominator, "", query.window_seconds
         case Quantile():
-            return vector_selector(query.metric, extra, "_count"), query.window_seconds
+            return query.metric, "_count", query.window_seconds
         case SustainedQuantile():
-            return vector_selector(query.metric, extra, "_count"), query.outer_seconds
+            return query.metric, "_count", query.outer_seconds
 
 
 def coverage(
     query: Ratio | Quantile | SustainedQuantile,
     extra: tuple[Matcher, ...],
     lookback_seconds: int = LOOKBACK_SECONDS,
-) -> tuple[str, str]:
-    """The raw samples of the query's traffic series in its window, and their bases' times."""
-    selector, window = traffic(query, extra)
-    return raw_samples(selector, window), base_time(selector, window, lookback_seconds)
+) -> tuple[str, str, str]:
+    """The traffic series' raw samples in the window, their recent bases' times (at most 5
+    minutes before the window), and the series whose base is older (their times cost a subquery,
+    :func:`base_time`, sent for those series only)."""
+    metric, suffix, window = traffic(query)
+    selector = vector_selector(metric, extra, suffix)
+    recent = f"timestamp({selector} offset {span(window)})"
+    older = f"{base(selector, window, lookback_seconds)} unless {selector} offset {span(window)}"
+    return raw_samples(selector, window), recent, older
 
 
 @dataclass(frozen=True)

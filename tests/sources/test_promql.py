@@ -115,13 +115,20 @@ def test_coverage_reads_the_traffic_series(
     query: Ratio | Quantile | SustainedQuantile, selector: str, window: str
 ) -> None:
     """Coverage reads the denominator (or ``_count``) over the outer window: raw and bases."""
-    raw, bases = promql.coverage(query, PROD)
+    raw, recent, older = promql.coverage(query, PROD)
     if not selector.endswith("}"):
         selector += '{mode="creative",namespace="prod"}'
     assert raw == f"{selector}[{window}]"
-    assert bases == (
-        f"timestamp({selector} offset {window}) "
-        f"or max_over_time(timestamp({selector})[1h:4m] offset {window})"
+    assert recent == f"timestamp({selector} offset {window})"
+    assert older == (
+        f"last_over_time({selector}[1h] offset {window}) unless {selector} offset {window}"
+    )
+
+
+def test_an_old_base_time_takes_a_subquery() -> None:
+    """Bases more than 5 minutes before the window are found by a subquery at 4m steps."""
+    assert promql.base_time("x", 1800, 3600) == (
+        "timestamp(x offset 30m) or max_over_time(timestamp(x)[1h:4m] offset 30m)"
     )
 
 
