@@ -64,11 +64,14 @@ class Selector:
 
 @dataclass(frozen=True)
 class Ratio:
-    """``increase(numerator[window]) / increase(denominator[window])`` per group of ``by`` labels.
+    """What the numerator counted over what the denominator counted in the window, per ``by`` group.
+
+    Both are exact window counts (DESIGN §2: from each series' base, resets and births counted,
+    never an engine's ``increase()``).
 
     Numerator and denominator are fetched separately: an absent numerator with a present, non-zero
     denominator is a real 0; an absent or zero denominator is no data. ``samples`` of each series is
-    the denominator's increase (the traffic), so a floor on it can be applied.
+    the denominator's count (the traffic), so a floor on it can be applied.
     """
 
     numerator: Selector
@@ -79,7 +82,7 @@ class Ratio:
 
 @dataclass(frozen=True)
 class Quantile:
-    """``histogram_quantile(q, sum by (le, *by) (rate(metric_bucket[window])))``.
+    """The histogram quantile of the buckets' exact window counts, per group of ``by`` labels.
 
     ``metric`` is the histogram's base name (without ``_bucket``). ``samples`` of each series is the
     observation count over the window.

@@ -165,7 +165,7 @@ class MetricSnapshot:
     def ratio(
         self, num: Selector, den: Selector, window_seconds: int, by: tuple[str, ...] = ()
     ) -> Answer:
-        """``increase(num) / increase(den)`` over the window, per ``by`` group."""
+        """``num / den`` counted exactly over the window, per ``by`` group."""
         return self.ask(Ratio(num, den, window_seconds, by))
 
     def quantile(
