@@ -184,6 +184,9 @@ class CounterWindow:
     reset_probe: str | None = None
     """The suffix of the series whose resets stand for these (a histogram's buckets reset with
     its ``_count``): only those are checked for resets, which is cheaper than every bucket."""
+    probe_selector: Selector | None = None
+    """Series that include these (a ratio's denominator for its numerator): checked for resets
+    once, for both."""
 
     def text(self, extra: tuple[Matcher, ...]) -> str:
         """The vector selector with the config's matchers merged in."""
@@ -192,7 +195,7 @@ class CounterWindow:
     def probe_text(self, extra: tuple[Matcher, ...]) -> str:
         """The selector checked for resets: the probe series, or these series themselves."""
         probe = self.suffix if self.reset_probe is None else self.reset_probe
-        return vector_selector(self.selector, extra, probe)
+        return vector_selector(self.probe_selector or self.selector, extra, probe)
 
 
 def summed(counter: CounterWindow, extra: tuple[Matcher, ...], lookback_seconds: int) -> str:
@@ -202,9 +205,18 @@ def summed(counter: CounterWindow, extra: tuple[Matcher, ...], lookback_seconds:
 
 def ratio_counters(query: Ratio) -> tuple[CounterWindow, CounterWindow]:
     """A ratio's numerator and denominator as counters (joined in Python)."""
+    numerator, denominator = query.numerator, query.denominator
+    inside = numerator.metric == denominator.metric and set(denominator.matchers) <= set(
+        numerator.matchers
+    )  # 5xx of all requests: the numerator's series are some of the denominator's
     return (
-        CounterWindow(query.numerator, query.window_seconds, query.by),
-        CounterWindow(query.denominator, query.window_seconds, query.by),
+        CounterWindow(
+            numerator,
+            query.window_seconds,
+            query.by,
+            probe_selector=denominator if inside else None,
+        ),
+        CounterWindow(denominator, query.window_seconds, query.by),
     )
 
 

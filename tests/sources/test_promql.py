@@ -152,3 +152,13 @@ def test_avg_over_time_also_counts_its_points() -> None:
 def test_display_names_each_query(query: Gauge | RangeSeries | RawPromQL, text: str) -> None:
     """Gauges and ranges get the label selector; raw PromQL is shown (and sent) as written."""
     assert promql.display(query, PROD) == text
+
+
+def test_a_numerator_inside_its_denominator_is_checked_for_resets_through_it() -> None:
+    """5xx of all requests: one reset check on the requests serves both sides of the ratio."""
+    requests = Selector("req_total").where("handler", "!~", "/health")
+    errors = requests.where("status", "=~", "5..")
+    numerator, denominator = promql.ratio_counters(Ratio(errors, requests, 300))
+    assert numerator.probe_text(PROD) == denominator.probe_text(PROD)
+    fixes, briefs = promql.ratio_counters(Ratio(Selector("fixes_total"), Selector("b_total"), 300))
+    assert fixes.probe_text(()) == "fixes_total"
