@@ -51,6 +51,7 @@ _EXPORTS: dict[str, str] = {
     "GateNoData": "pytest_gate.checks.observe",
     "GateDataError": "pytest_gate.checks.observe",
     # canary selections
+    "CanaryRound": "pytest_gate.stats.sequential",
     "CanarySelection": "pytest_gate.stats.canary",
     "narrowed": "pytest_gate.stats.canary",
     "paired": "pytest_gate.stats.canary",
@@ -64,6 +65,7 @@ __all__ = [
     "MODES",
     "Answer",
     "AvgOverTime",
+    "CanaryRound",
     "CanarySelection",
     "Coverage",
     "DataState",
@@ -145,4 +147,5 @@ if TYPE_CHECKING:
     from pytest_gate.sources.http import HttpClient, HttpResponse, TransportError
     from pytest_gate.sources.snapshot import MetricSnapshot
     from pytest_gate.stats.canary import CanarySelection, narrowed, paired
+    from pytest_gate.stats.sequential import CanaryRound
     from pytest_gate.stats.trend import slopes

@@ -11,6 +11,7 @@ import pytest
 
 from pytest_gate.checks.observe import NOT_APPLICABLE_KEY
 from pytest_gate.config.options import OptionError, add_options, resolve_options
+from pytest_gate.config.transport import add_transport_ini
 from pytest_gate.core.decision import SessionState, Severity
 from pytest_gate.run import conclusion, fixtures, hooks, lifecycle
 from pytest_gate.run.outcomes import META_KEY, PHASE_KEY, MarkerConflictError, phase_info
@@ -35,6 +36,7 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Register the ``--gate-*`` options and their ini twins."""
     add_options(parser)
+    add_transport_ini(parser)
 
 
 @pytest.hookimpl(tryfirst=True)

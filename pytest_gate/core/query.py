@@ -168,6 +168,8 @@ class SeriesValue:
     value: float
     samples: float | None = None
     points: tuple[tuple[float, float], ...] = ()
+    count: float | None = None
+    """A ratio's numerator (the errors behind an error ratio), where the source counted it."""
 
     @property
     def label_map(self) -> dict[str, str]:

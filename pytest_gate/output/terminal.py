@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pytest_gate.checks.observe import NEGATIONS, format_value
 from pytest_gate.config.waivers import Waiver
 from pytest_gate.core.decision import VERDICTS, Decision, Outcome, Severity, Verdict
+from pytest_gate.core.urls import scrub_userinfo
 from pytest_gate.output.report import CheckRecord
 
 COLOURS = {verdict: facts.colour for verdict, facts in VERDICTS.items()}
@@ -85,7 +86,7 @@ def check_line(record: CheckRecord, width: int | None = None) -> tuple[str, str 
     colour = COLOURS[effect] if effect else None
     head = f"{record.outcome.value.upper():<14} {record.severity.value:<8} {check_label(record)}"
     detail = check_detail(record)
-    text = f"{head}: {detail}" if detail else head
+    text = scrub_userinfo(f"{head}: {detail}" if detail else head)
     if width is not None and len(text) > width:
         text = text[: max(width - len(CUT), 0)] + CUT
     return text, colour
@@ -103,7 +104,7 @@ def detail_lines(record: CheckRecord) -> list[str]:
         lines.append(f"    {name}: {format_value(series.value, obs.unit)}{behind}")
     if obs.coverage is not None and obs.coverage.summary():
         lines.append(f"    coverage: {obs.coverage.summary()}")
-    return lines
+    return [scrub_userinfo(line) for line in lines]
 
 
 def waiver_text(waiver: Waiver) -> str:
@@ -167,4 +168,4 @@ def github_summary(
             f"| {check_label(c)} | {c.severity.value} | {c.outcome.value} | {shown} | {limit} "
             f"| {message} |"
         )
-    return "\n".join(lines) + "\n"
+    return scrub_userinfo("\n".join(lines) + "\n")

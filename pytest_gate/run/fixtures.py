@@ -7,11 +7,13 @@
 - ``serving_url``: the deployed service's base URL for smoke checks (session).
 - ``gate_deadline``: the gate's deadline, for a smoke check's own HTTP calls (session).
 - ``canary_selection``: the canary's and the baseline's label matchers (session).
+- ``canary_round``: one-shot, or the watch round with the previous round's e-process (function).
 - ``gate``: the comparison helper of one check (function).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -19,9 +21,11 @@ import pytest
 
 from pytest_gate.checks.observe import GateDataError, GateNoData, Observer
 from pytest_gate.config.options import GateOptions
+from pytest_gate.config.transport import with_ini
 from pytest_gate.core.deadline import Deadline
 from pytest_gate.run.session import GATE_SESSION
 from pytest_gate.stats.canary import CanarySelection
+from pytest_gate.stats.sequential import CanaryRound
 
 if TYPE_CHECKING:
     from pytest_gate.config.profiles import AnyGateConfig
@@ -91,7 +95,7 @@ def open_metrics(config: pytest.Config) -> tuple[MetricSnapshot | None, list[Que
         else LOOKBACK_SECONDS,
     )
     try:
-        snapshot = open_snapshot(settings)
+        snapshot = open_snapshot(settings, env=with_ini(config.getini, os.environ))
     except SourceConfigError as exc:
         return None, [], str(exc)
     planned: list[Query] = []
@@ -176,6 +180,18 @@ def canary_selection(gate_options: GateOptions) -> CanarySelection:
     if not gate_options.canary:
         raise GateNoData(NO_CANARY)
     return CanarySelection(gate_options.canary, gate_options.baseline)
+
+
+@pytest.fixture
+def canary_round(request: pytest.FixtureRequest, gate_options: GateOptions) -> CanaryRound:
+    """This run's place in a watch, for the canary comparison of the requesting check."""
+    from pytest_gate.watch.carry import CarryError
+    from pytest_gate.watch.carry import canary_round as place
+
+    try:
+        return place(gate_options.at, request.node.nodeid, os.environ)
+    except CarryError as exc:
+        raise GateDataError(str(exc)) from None
 
 
 @pytest.fixture

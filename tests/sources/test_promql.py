@@ -160,5 +160,5 @@ def test_a_numerator_inside_its_denominator_is_checked_for_resets_through_it() -
     errors = requests.where("status", "=~", "5..")
     numerator, denominator = promql.ratio_counters(Ratio(errors, requests, 300))
     assert numerator.probe_text(PROD) == denominator.probe_text(PROD)
-    fixes, briefs = promql.ratio_counters(Ratio(Selector("fixes_total"), Selector("b_total"), 300))
+    fixes, _briefs = promql.ratio_counters(Ratio(Selector("fixes_total"), Selector("b_total"), 300))
     assert fixes.probe_text(()) == "fixes_total"
