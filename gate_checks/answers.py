@@ -7,6 +7,8 @@ keeps a failed state failed, so missing data still fails closed in the observer.
 
 from __future__ import annotations
 
+import math
+
 from pytest_gate import Answer, Coverage, DataState, Labels, SeriesValue
 from pytest_gate.checks.observe import COMPARISONS
 from pytest_gate.stats.canary import BASELINE, CANARY
@@ -57,9 +59,10 @@ def divided(current: Answer, baseline: Answer, what: str) -> Answer:
 
 
 def requiring(answer: Answer, label: str, values: tuple[str, ...]) -> Answer:
-    """The answer, or no_data naming every required ``label`` value that has no series."""
+    """The answer, or no_data naming every required ``label`` value that has no series (also
+    when no series matched at all)."""
     checked = answer.checked()
-    if checked.state is not DataState.OK:
+    if checked.state is DataState.ERROR or (checked.state is not DataState.OK and checked.series):
         return checked
     present = {s.label_map.get(label) for s in checked.series}
     absent = [v for v in values if v not in present]
@@ -133,7 +136,8 @@ def against_baseline(canary: Answer, baseline: Answer, min_samples: float) -> An
             states.append(answer.state)
             continue
         worst = max(answer.series, key=lambda s: s.value)
-        samples = answer.samples or 0.0
+        counted = answer.samples
+        samples = counted if counted is not None and math.isfinite(counted) else 0.0
         if samples < min_samples:
             problems.append(
                 f"{name}: {samples:g} observations in the window, fewer than the floor of "

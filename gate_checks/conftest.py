@@ -9,6 +9,8 @@
   checks they run only when ``-m`` names ``canary`` (``-m canary --gate-canary ...
   --gate-baseline ...``), and their queries are fetched together on first use.
 - The smoke fixtures below do the HTTP; the checks only compare.
+- ``targets_up`` answers the scrape-targets check of one part, or ends it as not_applicable when
+  no enabled check reads that part here (the GPU snapshot is opened only for the GPU exporter).
 """
 
 from __future__ import annotations
@@ -17,10 +19,18 @@ from collections.abc import Iterable
 
 import pytest
 
-from pytest_gate import Answer, CanarySelection, GateConfig, MetricSnapshot, Query
+from pytest_gate import (
+    Answer,
+    CanarySelection,
+    GateConfig,
+    MetricSnapshot,
+    Observer,
+    Query,
+)
 
 from . import probe
-from .queries import canary_plan, plan
+from .answers import requiring
+from .queries import GPU_EXPORTER_PART, JOB, canary_plan, plan, scrape_targets, target_jobs
 
 SMOKE = "smoke"
 CANARY = "canary"
@@ -91,3 +101,21 @@ def served_brief(serving_url: str, gate_config: GateConfig) -> Answer:
     payload = {"text": smoke.brief_text, "mode": smoke.brief_mode}
     fetched = probe.fetch("POST", serving_url + BRIEF_PATH, smoke.timeout_seconds, payload)
     return probe.brief_fields(fetched)
+
+
+@pytest.fixture
+def targets_up(
+    part: str, gate: Observer, gate_config: GateConfig, request: pytest.FixtureRequest
+) -> Answer:
+    """``up`` of every target of one part's jobs; a job without targets makes it no_data.
+
+    A part that no enabled check reads here ends the check as not_applicable with the reason.
+    """
+    gpu_source = None
+    if part == GPU_EXPORTER_PART and target_jobs(gate_config, part).jobs:
+        gpu_source = request.getfixturevalue("gpus").source
+    gated = target_jobs(gate_config, part, gpu_source)
+    if not gated.jobs:
+        gate.not_applicable(gated.reason)
+    metrics: MetricSnapshot = request.getfixturevalue("metrics")
+    return requiring(metrics.ask(scrape_targets(gated.jobs)), JOB, gated.jobs)

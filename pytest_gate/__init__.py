@@ -33,6 +33,7 @@ _EXPORTS: dict[str, str] = {
     "DataState": "pytest_gate.core.query",
     "Coverage": "pytest_gate.core.query",
     "duration": "pytest_gate.core.durations",
+    "quote": "pytest_gate.sources.promql",
     # where answers come from
     "MetricSnapshot": "pytest_gate.sources.snapshot",
     "GpuSnapshot": "pytest_gate.gpu.source",
@@ -98,6 +99,7 @@ __all__ = [
     "duration",
     "narrowed",
     "paired",
+    "quote",
     "schema_violations",
     "slopes",
 ]
@@ -145,6 +147,7 @@ if TYPE_CHECKING:
     )
     from pytest_gate.gpu.source import GpuSnapshot
     from pytest_gate.sources.http import HttpClient, HttpResponse, TransportError
+    from pytest_gate.sources.promql import quote
     from pytest_gate.sources.snapshot import MetricSnapshot
     from pytest_gate.stats.canary import CanarySelection, narrowed, paired
     from pytest_gate.stats.sequential import CanaryRound

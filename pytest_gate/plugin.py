@@ -117,6 +117,7 @@ class GateRun:
         if self.state.gate_mode:
             for item in items:
                 item.user_properties.append((META_KEY, lifecycle.item_meta(item)))
+            lifecycle.refuse_blanket_waivers(self.state, [item.nodeid for item in items])
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         """Remember deselected checks for the report's ``selection``."""

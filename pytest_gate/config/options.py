@@ -21,6 +21,7 @@ from pytest_gate.config.sourcechoice import (
     gpu_source_problem,
     too_many_sources,
 )
+from pytest_gate.core.instants import instant_problem, span_problem
 from pytest_gate.core.query import Matcher
 from pytest_gate.stats.canary import SelectionError, parse_selection
 
@@ -189,6 +190,15 @@ BAD_TIME = (
 BAD_DEADLINE = "--gate-deadline {value!r} is not a positive number of seconds; use e.g. 20"
 BAD_BOOL = "{name} {value!r} is not a boolean; use true or false"
 BAD_SECONDS = "{name} {value!r} is not a positive number of seconds; use e.g. {example}"
+BAD_SPAN = "{name} {value!r} {problem}; use e.g. {example}"
+BAD_INSTANT = "--gate-time {value!r} {problem}; use e.g. 2026-11-28T07:00:00Z"
+EMPTY_PATH = "{flag} is given an empty path; give a file path, e.g. {flag} {example}"
+PATH_OPTIONS = (
+    ("gate_replay", "--gate-replay", "gate_recording.json"),
+    ("gate_record", "--gate-record", "gate_recording.json"),
+    ("gate_config", "--gate-config", "gate_checks/gate.toml"),
+    ("gate_report", "--gate-report", "gate_report.json"),
+)
 BAD_FAILURE_LIMIT = (
     "--gate-failure-limit {value!r} is not a whole number of rounds >= 1; use e.g. 2"
 )
@@ -314,20 +324,19 @@ def parse_time(value: str) -> float:
             raise OptionError(BAD_TIME.format(value=value)) from None
         if parsed.tzinfo is None:
             raise OptionError(BAD_TIME.format(value=value)) from None
-        return parsed.astimezone(UTC).timestamp()
+        try:
+            seconds = parsed.astimezone(UTC).timestamp()
+        except OverflowError:
+            seconds = math.inf
     if not math.isfinite(seconds) or seconds <= 0:
         raise OptionError(BAD_TIME.format(value=value))
+    if (problem := instant_problem(seconds)) is not None:
+        raise OptionError(BAD_INSTANT.format(value=value, problem=problem))
     return seconds
 
 
 def _deadline(value: object) -> float:
-    try:
-        seconds = float(str(value))
-    except ValueError:
-        raise OptionError(BAD_DEADLINE.format(value=value)) from None
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise OptionError(BAD_DEADLINE.format(value=value))
-    return seconds
+    return _seconds("--gate-deadline", value, "20")
 
 
 def _seconds(name: str, value: object, example: str) -> float:
@@ -335,14 +344,14 @@ def _seconds(name: str, value: object, example: str) -> float:
         seconds = float(str(value))
     except ValueError:
         raise OptionError(BAD_SECONDS.format(name=name, value=value, example=example)) from None
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise OptionError(BAD_SECONDS.format(name=name, value=value, example=example))
+    if (problem := span_problem(seconds)) is not None:
+        raise OptionError(BAD_SPAN.format(name=name, value=value, problem=problem, example=example))
     return seconds
 
 
 def _failure_limit(value: object) -> int:
     text = str(value).strip()
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit() and len(text) < 10) or int(text) < 1:
         raise OptionError(BAD_FAILURE_LIMIT.format(value=value))
     return int(text)
 
@@ -413,6 +422,9 @@ def resolve_options(
     """Resolve all gate options; raises :class:`OptionError` on a bad value."""
     environ = os.environ if env is None else env
     raw = {spec.dest: _raw(config, spec, environ) for spec in OPTION_SPECS}
+    for dest, flag, example in PATH_OPTIONS:
+        if isinstance(raw[dest], str) and not str(raw[dest]).strip():
+            raise OptionError(EMPTY_PATH.format(flag=flag, example=example))
 
     def text(dest: str) -> str | None:
         value = raw[dest]

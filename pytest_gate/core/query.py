@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -30,6 +31,8 @@ class DataState(StrEnum):
 MATCH_OPERATORS = ("=", "!=", "=~", "!~")
 LOOKBACK_SECONDS = 3600
 """Default ``[gate] lookback_seconds``: how far before a counter window's start its base is sought."""
+LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,10 @@ class Matcher:
     def __post_init__(self) -> None:
         if self.op not in MATCH_OPERATORS:
             raise ValueError(f"unknown matcher operator {self.op!r}; use one of {MATCH_OPERATORS}")
+        if not isinstance(self.label, str) or not LABEL_NAME.fullmatch(self.label):
+            raise ValueError(f"{self.label!r} is not a label name; use letters, digits and _")
+        if not isinstance(self.value, str):
+            raise ValueError(f"label value {self.value!r} is not a string")
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,10 @@ class Selector:
 
     metric: str
     matchers: tuple[Matcher, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.metric, str) or not METRIC_NAME.fullmatch(self.metric):
+            raise ValueError(f"{self.metric!r} is not a metric name; use letters, digits, _ and :")
 
     @classmethod
     def of(cls, metric: str, **equals: str) -> Selector:
