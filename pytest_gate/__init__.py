@@ -35,6 +35,9 @@ _EXPORTS: dict[str, str] = {
     # where answers come from
     "MetricSnapshot": "pytest_gate.sources.snapshot",
     "GpuSnapshot": "pytest_gate.gpu.source",
+    "Fetched": "pytest_gate.sources.service",
+    "ServiceClient": "pytest_gate.sources.service",
+    "read_exposition": "pytest_gate.sources.exposition",
     # the gate's configuration
     "GateConfig": "pytest_gate.config.gateconfig",
     # comparing with a threshold (the ``gate`` fixture)
@@ -58,6 +61,7 @@ __all__ = [
     "CanarySelection",
     "Coverage",
     "DataState",
+    "Fetched",
     "GateConfig",
     "GateDataError",
     "GateNoData",
@@ -75,11 +79,13 @@ __all__ = [
     "ResourceUsage",
     "Selector",
     "SeriesValue",
+    "ServiceClient",
     "SustainedQuantile",
     "__version__",
     "duration",
     "narrowed",
     "paired",
+    "read_exposition",
     "slopes",
 ]
 
@@ -121,6 +127,8 @@ if TYPE_CHECKING:
         SustainedQuantile,
     )
     from pytest_gate.gpu.source import GpuSnapshot
+    from pytest_gate.sources.exposition import read_exposition
+    from pytest_gate.sources.service import Fetched, ServiceClient
     from pytest_gate.sources.snapshot import MetricSnapshot
     from pytest_gate.stats.canary import CanarySelection, narrowed, paired
     from pytest_gate.stats.trend import slopes

@@ -5,6 +5,7 @@
   ``pytest_gate_plan`` are fetched concurrently when it is first used.
 - ``gpus``: the GPU snapshot (NVML or exporter metrics; session).
 - ``serving_url``: the deployed service's base URL for smoke checks (session).
+- ``service``: the gate's HTTP client for that service, inside the gate's deadline (session).
 - ``canary_selection``: the canary's and the baseline's label matchers (session).
 - ``gate``: the comparison helper of one check (function).
 """
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from pytest_gate.config.gateconfig import GateConfig
     from pytest_gate.core.query import Query
     from pytest_gate.gpu.source import GpuSnapshot
+    from pytest_gate.sources.service import ServiceClient
     from pytest_gate.sources.snapshot import MetricSnapshot
 
 NO_CONFIG = (
@@ -154,6 +156,23 @@ def serving_url(gate_options: GateOptions) -> str:
     if not gate_options.serving_url:
         raise GateNoData(NO_SERVING_URL)
     return gate_options.serving_url.rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def service(pytestconfig: pytest.Config, serving_url: str) -> Iterator[ServiceClient]:
+    """The deployed service, through the gate's own HTTP client and within ``--gate-deadline``."""
+    from pytest_gate.core.deadline import Deadline
+    from pytest_gate.sources.service import ServiceClient
+
+    state = pytestconfig.stash[GATE_SESSION]
+    assert state.options is not None  # checks run only with valid options
+    client = ServiceClient(
+        serving_url, Deadline(state.options.deadline_seconds, started=state.started)
+    )
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import http.client
+import json
 import os
 import queue
 import socket
@@ -45,6 +46,7 @@ CHUNK_BYTES = 64 * 1024
 MAX_REDIRECTS = 5
 USER_AGENT = "pytest-gate"
 FORM_TYPE = "application/x-www-form-urlencoded"
+JSON_TYPE = "application/json"
 
 
 class TransportError(Exception):
@@ -203,6 +205,13 @@ class HttpClient:
         body = urlencode(dict(form)).encode("ascii")
         return self._send(
             _Request("POST", self.url + path, {"Content-Type": FORM_TYPE}, body), deadline
+        )
+
+    def post_json(self, path: str, payload: object, deadline: Deadline) -> HttpResponse:
+        """POST ``payload`` as JSON to ``base + path``."""
+        body = json.dumps(payload).encode("utf-8")
+        return self._send(
+            _Request("POST", self.url + path, {"Content-Type": JSON_TYPE}, body), deadline
         )
 
     def get(self, path: str, deadline: Deadline, headers: Mapping[str, str]) -> HttpResponse:
