@@ -162,3 +162,22 @@ def test_entry_module_imports_quickly() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_a_cause_shared_by_several_checks_is_said_once(
+    pytester: pytest.Pytester, plain_env: None
+) -> None:
+    """No metric source: one numbered cause with its fix, the checks' lines point at it."""
+    directory = gate_dir(pytester)
+    for name in ("a", "b", "c"):
+        write_check(
+            directory,
+            f"m{name}",
+            "@pytest.mark.warning\ndef test_m(metrics):\n    pass\n",
+        )
+    code, lines = run(pytester, "checks")
+    assert code == 1
+    text = "\n".join(lines)
+    assert text.count("no metric source is given") == 1
+    assert "gate: cause 1 (3 checks): no metric source is given; pass --prometheus-url" in text
+    assert text.count("cause 1 below") == 3
