@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -336,6 +335,8 @@ SPEC_BY_FIELD: Mapping[str, OptionSpec] = {spec.field: spec for spec in OPTION_S
 
 def parse_time(value: str) -> float:
     """Parse ``--gate-time``: RFC 3339 (``Z`` or an offset) or unix seconds."""
+    from datetime import UTC, datetime  # only a run given --gate-time pays for it
+
     text = value.strip()
     try:
         parsed_seconds = float(text)
