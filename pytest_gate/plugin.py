@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from pytest_gate.config.gatedir import gate_dir_of
-from pytest_gate.config.options import add_options, asked_for
+from pytest_gate.config.registration import add_options, asked_for
 from pytest_gate.run import GATE_RUN_PLUGIN, hooks
 
 MARKERS = (

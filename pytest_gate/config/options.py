@@ -6,8 +6,8 @@ its default and its parser. Precedence is CLI > environment > ini > default, res
 checks that span several options (one metric source, a watch's timing, the canary pair) follow.
 Bad values raise :class:`OptionError` with a "<problem>; <fix>" message.
 
-The plugin's entry imports this module on every pytest run, gate or not: it imports nothing
-heavier than pytest and the standard library.
+Loaded on entering gate mode; registering the options (every pytest run) needs only
+:mod:`pytest_gate.config.registration`.
 """
 
 from __future__ import annotations
@@ -58,19 +58,12 @@ __all__ = [
     "GateOptions",
     "OptionError",
     "OptionSpec",
-    "add_options",
-    "asked_for",
     "dry_run_requested",
     "parse_time",
     "report_path",
     "resolve_options",
 ]
 
-GATE_INI = "gate"
-GATE_INI_HELP = (
-    "Run this project's tests as a deployment gate (verdict, report, gate exit codes) even "
-    "without a gate.toml next to them or a --gate-* option."
-)
 WATCH_CONFLICT = (
     "--gate-watch evaluates at a fresh instant every round, so {option} cannot be used with it; "
     "drop {option}"
@@ -119,41 +112,6 @@ class GateOptions:
     def watches(self) -> bool:
         """Whether this run is a ``--gate-watch`` (its rounds run the checks, not this process)."""
         return self.watch_seconds is not None
-
-
-def add_options(parser: pytest.Parser) -> None:
-    """Register every option, its ini twin and the ini ``gate`` switch."""
-    group = parser.getgroup("gate", "deployment gate (pytest-gate)")
-    for spec in OPTION_SPECS:
-        if spec.kind == "bool":
-            group.addoption(
-                spec.flag, action="store_true", dest=spec.dest, default=None, help=spec.full_help
-            )
-        else:
-            action = "append" if spec.kind == "list" else "store"
-            group.addoption(
-                spec.flag,
-                action=action,
-                dest=spec.dest,
-                default=None,
-                metavar=spec.metavar,
-                help=spec.full_help,
-            )
-        if spec.ini:
-            ini_type = {"bool": "bool", "list": "linelist"}.get(spec.kind, "string")
-            parser.addini(spec.ini, spec.help, type=ini_type, default=None)  # type: ignore[arg-type]
-    parser.addini(GATE_INI, GATE_INI_HELP, type="bool", default=False)
-
-
-def asked_for(config: pytest.Config) -> bool:
-    """Whether the command line (any gate option) or the ini ``gate = true`` asks for a gate.
-
-    Environment variables and ini twins alone do not: a ``GATE_PROMETHEUS_URL`` exported in a
-    shell must not turn someone's unit tests into a gate.
-    """
-    if any(config.getoption(spec.dest) is not None for spec in OPTION_SPECS):
-        return True
-    return bool(config.getini(GATE_INI))
 
 
 def _raw(config: pytest.Config, spec: OptionSpec, env: Mapping[str, str]) -> object:

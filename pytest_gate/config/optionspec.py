@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pytest_gate.config.sourcechoice import gpu_source_problem
 
@@ -114,10 +113,13 @@ def _selection(spec: OptionSpec, value: object) -> tuple[Matcher, ...] | None:
         raise OptionError(str(exc)) from None
 
 
-@dataclass(frozen=True)
-class OptionSpec:
+class OptionSpec(NamedTuple):
     """One gate option: flag, the :class:`GateOptions` field it fills, ini twin, environment
-    variable, default, parser, and the help and metavar ``pytest --help`` shows."""
+    variable, default, parser, and the help and metavar ``pytest --help`` shows.
+
+    A named tuple, not a dataclass: every pytest run builds the table, and a named tuple class
+    costs a fraction of a frozen dataclass's generated methods.
+    """
 
     flag: str
     field: str
