@@ -53,12 +53,18 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the markers; enter gate mode when the command line or the ini asks for it."""
     for line in MARKERS:
         config.addinivalue_line("markers", line)
-    if _informational(config):
+    if config.option.help:
         return
     paths = [Path(str(arg).split("::")[0]) for arg in config.args]
     gate_dir = next((d for p in paths if (d := gate_dir_of(p, config.rootpath)) is not None), None)
-    if gate_dir is not None or asked_for(config):
-        _enter(config, gate_dir)
+    if gate_dir is None and not asked_for(config):
+        return
+    if _informational(config):  # list the gate's fixtures, decide nothing
+        from pytest_gate.run import fixtures
+
+        config.pluginmanager.register(fixtures, "gate-fixtures")
+        return
+    _enter(config, gate_dir)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> None:

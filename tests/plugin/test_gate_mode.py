@@ -191,3 +191,15 @@ def test_a_cause_shared_by_several_checks_is_said_once(
     assert text.count("no metric source is given") == 1
     assert "gate: cause 1 (3 checks): no metric source is given; pass --prometheus-url" in text
     assert text.count("cause 1 below") == 3
+
+
+def test_fixtures_of_a_gate_lists_the_gate_fixtures_without_deciding(
+    pytester: pytest.Pytester, plain_env: None
+) -> None:
+    """--fixtures on a gate shows metrics, gpus and gate, and no verdict."""
+    gate_dir(pytester)
+    code, lines = run(pytester, "checks", "--fixtures")
+    text = "\n".join(lines)
+    assert code == 0
+    assert "metrics [session scope]" in text
+    assert "GATE:" not in text
