@@ -25,6 +25,7 @@ BENCHMARKS = (
     "plugins",
     "reliability",
     "startup",
+    "canary_sim",
     "outside",
 )
 """Benchmark names, in the order they run; each is ``bench.<name>.run(bench) -> Section``."""

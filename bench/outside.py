@@ -85,7 +85,7 @@ def run(bench: Bench) -> Section:
     medians = {name: median_cpu_seconds(values) for name, values in results.items()}
     section = Section(
         "outside",
-        "9. Outside gate mode: what the plugin costs other test suites, and the gate's own cost",
+        "10. Outside gate mode: what the plugin costs other test suites, and the gate's own cost",
         intro=(
             f"Medians of {runs} interleaved runs {bench.after_warmup}, each a fresh process from "
             "start to exit, in a lean venv holding `pip install .` without extras (plugin "

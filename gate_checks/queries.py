@@ -134,10 +134,15 @@ def scrape_targets(config: GateConfig) -> Gauge:
     return Gauge(Selector(UP_METRIC, (one_of(JOB, jobs),)))
 
 
-def canary_5xx_rate(config: GateConfig, side: tuple[Matcher, ...]) -> Ratio:
-    """5xx / API requests of one side (canary or baseline), as api_5xx_rate counts them."""
+def canary_5xx_rate(
+    config: GateConfig, side: tuple[Matcher, ...], window_seconds: int | None = None
+) -> Ratio:
+    """5xx / API requests of one side (canary or baseline), as api_5xx_rate counts them.
+
+    ``window_seconds`` replaces the check's window (a watch counts since its first round).
+    """
     api = api_5xx_rate(config)
-    window = config.checks.canary_5xx_rate.window_seconds
+    window = window_seconds or config.checks.canary_5xx_rate.window_seconds
     return Ratio(narrowed(api.numerator, side), narrowed(api.denominator, side), window)
 
 

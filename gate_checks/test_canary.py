@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_gate import CanarySelection, GateConfig, MetricSnapshot, Observer, duration, paired
+from pytest_gate import (
+    CanaryRound,
+    CanarySelection,
+    GateConfig,
+    MetricSnapshot,
+    Observer,
+    duration,
+    paired,
+)
 
 from .answers import against_baseline, both_values
 from .queries import LATENCY_MODES, canary_5xx_rate, canary_p95, canary_schema_repairs
@@ -21,23 +29,28 @@ def test_canary_5xx_rate(
     canary_metrics: MetricSnapshot,
     gate_config: GateConfig,
     canary_selection: CanarySelection,
+    canary_round: CanaryRound,
 ) -> None:
     """Canary 5xx vs baseline
 
     The canary's 5xx ratio over the window (default 10m) is not significantly above the
-    baseline's (one-sided Fisher exact test, alpha 0.01) and within the API 5xx limit; fewer
-    requests than the floor on either side is no_data.
+    baseline's (one-sided Fisher exact test, alpha 0.01; under --gate-watch the anytime-valid
+    e-process over the counts since the watch began) and within the API 5xx limit; fewer requests
+    than the floor on either side, or a traffic split off [canary] expected_share, is no_data.
     """
     check = gate_config.checks.canary_5xx_rate
+    window = canary_round.window_seconds(check.window_seconds)
     gate.expect_not_worse(
         paired(
-            canary_metrics.ask(canary_5xx_rate(gate_config, canary_selection.canary)),
-            canary_metrics.ask(canary_5xx_rate(gate_config, canary_selection.baseline)),
+            canary_metrics.ask(canary_5xx_rate(gate_config, canary_selection.canary, window)),
+            canary_metrics.ask(canary_5xx_rate(gate_config, canary_selection.baseline, window)),
             check.min_requests,
         ),
         alpha=check.alpha,
         max_ratio=gate_config.checks.api_5xx_rate.max_ratio,
         what="5xx",
+        now=canary_round,
+        expected_share=gate_config.canary.expected_share,
     )
 
 

@@ -25,6 +25,7 @@ _EXPORTS: dict[str, str] = {
     "AvgOverTime": "pytest_gate.core.query",
     "RangeSeries": "pytest_gate.core.query",
     "RawPromQL": "pytest_gate.core.query",
+    "Exported": "pytest_gate.core.query",
     "Query": "pytest_gate.core.query",
     "Answer": "pytest_gate.core.query",
     "SeriesValue": "pytest_gate.core.query",
@@ -38,13 +39,22 @@ _EXPORTS: dict[str, str] = {
     "Fetched": "pytest_gate.sources.service",
     "ServiceClient": "pytest_gate.sources.service",
     "read_exposition": "pytest_gate.sources.exposition",
+    # a smoke check's own HTTP calls, within the gate's deadline (the ``gate_deadline`` fixture)
+    "HttpClient": "pytest_gate.sources.http",
+    "HttpResponse": "pytest_gate.sources.http",
+    "TransportError": "pytest_gate.sources.http",
+    "Deadline": "pytest_gate.core.deadline",
+    "DeadlineExceeded": "pytest_gate.core.deadline",
+    "schema_violations": "pytest_gate.contract.structured",
     # the gate's configuration
     "GateConfig": "pytest_gate.config.gateconfig",
+    "VllmConfig": "pytest_gate.config.vllmconfig",
     # comparing with a threshold (the ``gate`` fixture)
     "Observer": "pytest_gate.checks.observe",
     "GateNoData": "pytest_gate.checks.observe",
     "GateDataError": "pytest_gate.checks.observe",
     # canary selections
+    "CanaryRound": "pytest_gate.stats.sequential",
     "CanarySelection": "pytest_gate.stats.canary",
     "narrowed": "pytest_gate.stats.canary",
     "paired": "pytest_gate.stats.canary",
@@ -58,15 +68,21 @@ __all__ = [
     "MODES",
     "Answer",
     "AvgOverTime",
+    "CanaryRound",
     "CanarySelection",
     "Coverage",
     "DataState",
+    "Deadline",
+    "DeadlineExceeded",
+    "Exported",
     "Fetched",
     "GateConfig",
     "GateDataError",
     "GateNoData",
     "Gauge",
     "GpuSnapshot",
+    "HttpClient",
+    "HttpResponse",
     "Labels",
     "Matcher",
     "MetricSnapshot",
@@ -81,11 +97,14 @@ __all__ = [
     "SeriesValue",
     "ServiceClient",
     "SustainedQuantile",
+    "TransportError",
+    "VllmConfig",
     "__version__",
     "duration",
     "narrowed",
     "paired",
     "read_exposition",
+    "schema_violations",
     "slopes",
 ]
 
@@ -108,12 +127,16 @@ if TYPE_CHECKING:
     from pytest_gate.checks.observe import GateDataError, GateNoData, Observer
     from pytest_gate.config.checkconfig import MODES, ResourceUsage
     from pytest_gate.config.gateconfig import GateConfig
+    from pytest_gate.config.vllmconfig import VllmConfig
+    from pytest_gate.contract.structured import schema_violations
+    from pytest_gate.core.deadline import Deadline, DeadlineExceeded
     from pytest_gate.core.durations import duration
     from pytest_gate.core.query import (
         Answer,
         AvgOverTime,
         Coverage,
         DataState,
+        Exported,
         Gauge,
         Labels,
         Matcher,
@@ -128,7 +151,9 @@ if TYPE_CHECKING:
     )
     from pytest_gate.gpu.source import GpuSnapshot
     from pytest_gate.sources.exposition import read_exposition
+    from pytest_gate.sources.http import HttpClient, HttpResponse, TransportError
     from pytest_gate.sources.service import Fetched, ServiceClient
     from pytest_gate.sources.snapshot import MetricSnapshot
     from pytest_gate.stats.canary import CanarySelection, narrowed, paired
+    from pytest_gate.stats.sequential import CanaryRound
     from pytest_gate.stats.trend import slopes

@@ -14,7 +14,7 @@ import math
 import operator
 from collections.abc import Callable, Mapping, MutableSequence
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -27,8 +27,10 @@ from pytest_gate.core.query import (
     labels_from_json,
 )
 from pytest_gate.sources.base import query_suffix
-from pytest_gate.stats.canary import compare, sides
+from pytest_gate.stats.canary import sides
+from pytest_gate.stats.comparison import CanaryComparison, carried, compare
 from pytest_gate.stats.exact import format_p
+from pytest_gate.stats.sequential import CanaryRound, CountsWentDown
 
 OBSERVATION_KEY = "gate.observation"
 NOT_APPLICABLE_KEY = "gate.not_applicable"
@@ -117,8 +119,8 @@ class Observation:
     state: DataState
     deadline_exceeded: bool = False
     coverage: Coverage | None = None
-    canary: Mapping[str, Any] | None = None
-    """The canary comparison as the report shows it (canary 5xx check only)."""
+    canary: CanaryComparison | None = None
+    """The canary comparison (canary 5xx check only); its ``to_json`` is the report's section."""
     summary: str | None = None
     """The comparison in one line where the value alone does not say it (canary checks)."""
     cause: str | None = None
@@ -133,7 +135,7 @@ class Observation:
         data["series"] = [s.to_json() for s in self.series]
         data["state"] = self.state.value
         data["coverage"] = None if self.coverage is None else self.coverage.to_json()
-        data["canary"] = None if self.canary is None else dict(self.canary)
+        data["canary"] = None if self.canary is None else self.canary.to_json()
         return data
 
     @classmethod
@@ -156,7 +158,7 @@ class Observation:
             state=DataState(data["state"]),
             deadline_exceeded=bool(data.get("deadline_exceeded", False)),
             coverage=None if coverage is None else Coverage.from_json(coverage),
-            canary=None if canary is None else dict(canary),
+            canary=None if canary is None else CanaryComparison.from_json(canary),
             summary=None if data.get("summary") is None else str(data["summary"]),
             cause=None if data.get("cause") is None else str(data["cause"]),
         )
@@ -261,24 +263,50 @@ class Observer:
             )
 
     def expect_not_worse(
-        self, paired_sides: Answer, *, alpha: float, max_ratio: float, what: str
+        self,
+        paired_sides: Answer,
+        *,
+        alpha: float,
+        max_ratio: float,
+        what: str,
+        now: CanaryRound | None = None,
+        expected_share: float | None = None,
     ) -> None:
         """Canary against baseline (a :func:`pytest_gate.stats.canary.paired` answer).
 
-        Passes when the canary's error ratio is not significantly above the baseline's (one-sided
-        exact test, ``p >= alpha``) and at most ``max_ratio``. The report's value is the p-value,
-        or the canary's ratio when only the absolute limit is breached.
+        Passes when the canary's error ratio is not significantly above the baseline's and at
+        most ``max_ratio``: one-sided Fisher exact test (``p >= alpha``) in a one-shot run, the
+        anytime-valid e-process (``e < 1/alpha`` in every round so far) in a watch round
+        (``now.watching``). With ``expected_share``, a sample ratio mismatch is no_data. The
+        report's value is the (anytime) p-value, or the canary's ratio when only the absolute
+        limit is breached.
         """
+        title = f"canary {what} vs baseline"
+        kept = carried(now, alpha, max_ratio, what)
         if paired_sides.state is not DataState.OK:
-            self._record_failed_data(
-                paired_sides, ">=", alpha, f"canary {what} vs baseline", P_VALUE
+            self._record_failed_data(paired_sides, ">=", alpha, title, P_VALUE, kept)
+        window = paired_sides.window_seconds or 0
+        try:
+            result = compare(
+                *sides(paired_sides),
+                alpha=alpha,
+                max_ratio=max_ratio,
+                what=what,
+                now=now,
+                window_seconds=window,
+                expected_share=expected_share,
             )
-        result = compare(*sides(paired_sides), alpha=alpha, max_ratio=max_ratio, what=what)
+        except CountsWentDown as exc:
+            failed = paired_sides.with_state(DataState.NO_DATA, str(exc))
+            self._record_failed_data(failed, ">=", alpha, title, P_VALUE, kept)
+        if result.share is not None and result.share.mismatch:
+            mismatch = paired_sides.with_state(DataState.NO_DATA, result.share.message())
+            self._record_failed_data(mismatch, ">=", alpha, title, P_VALUE, result)
         by_limit = not result.within_limit and not result.significant
         value, threshold, op, unit = (
             (result.canary.ratio, max_ratio, "<=", "ratio")
             if by_limit
-            else (result.test.p_value, alpha, ">=", P_VALUE)
+            else (result.p_value, alpha, ">=", P_VALUE)
         )
         series = tuple(
             ObservedSeries(
@@ -306,7 +334,7 @@ class Observer:
                 passed=result.passed,
                 state=DataState.OK,
                 coverage=paired_sides.coverage,
-                canary=result.to_dict(),
+                canary=result,
                 summary=result.summary(),
             )
         )
@@ -318,6 +346,32 @@ class Observer:
         self._sink.append((NOT_APPLICABLE_KEY, reason))
         pytest.skip(reason)
 
+    def require_exported(self, presence: Answer, *, what: str, engine: Answer) -> None:
+        """Go on only when the metric is exported; "not exported at all" is not_applicable.
+
+        ``presence`` and ``engine`` are :class:`~pytest_gate.core.query.Exported` answers: the
+        check's own metric, and a metric every version of the engine exports. Absent is not zero:
+        a metric with no series in the look-back ends the check ``not_applicable`` with that
+        reason, never a pass. When the engine's own metric is absent too, the source holds
+        nothing of the engine (a wrong label selector, a dead scrape): that is no_data, not
+        "not applicable". A failed presence answer fails closed like any other.
+        """
+        for answer in (engine, presence):
+            checked = answer.checked()
+            if checked.state is not DataState.OK:
+                self._record_failed_data(checked, ">", 0.0, f"{what} exported", "")
+        if _held(engine) <= 0:
+            self.no_data(
+                f"{what}: the source holds no series of the engine at all ({engine.query_text} "
+                "is 0); check the label selector ([gate] label_selector) and that Prometheus "
+                "scrapes the engine"
+            )
+        if _held(presence) <= 0:
+            self.not_applicable(
+                f"{what}: not exported by this engine version (no series in the look-back: "
+                f"{presence.query_text} is 0)"
+            )
+
     def no_data(self, message: str) -> None:
         """End this check as ``no_data`` (fails closed)."""
         raise GateNoData(message)
@@ -326,8 +380,14 @@ class Observer:
         self._sink.append((OBSERVATION_KEY, observation.to_json()))
 
     def _record_failed_data(
-        self, answer: Answer, op: str, threshold: float, what: str, unit: str
-    ) -> None:
+        self,
+        answer: Answer,
+        op: str,
+        threshold: float,
+        what: str,
+        unit: str,
+        canary: CanaryComparison | None = None,
+    ) -> NoReturn:
         self._record(
             Observation(
                 what=what,
@@ -349,6 +409,7 @@ class Observer:
                 deadline_exceeded=answer.deadline_exceeded,
                 cause=f"{what}: {answer.message.removesuffix(query_suffix(answer.query_text))}",
                 coverage=answer.coverage,
+                canary=canary,
             )
         )
         message = f"{what}: {answer.message}"
@@ -371,3 +432,8 @@ def _apply_floor(answer: Answer, min_samples: float) -> Answer:
     return answer.with_state(
         DataState.NO_DATA, f"fewer samples than the floor of {min_samples:g} ({names})"
     )
+
+
+def _held(presence: Answer) -> float:
+    """The series count of an ``Exported`` answer (its one value)."""
+    return sum(s.value for s in presence.series)

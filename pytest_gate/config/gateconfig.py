@@ -17,6 +17,8 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
+from pytest_gate.config.canaryconfig import CanarySettings
+from pytest_gate.config.canaryconfig import parse as parse_canary
 from pytest_gate.config.checkconfig import (
     GPUS,
     LABEL_NAME_PATTERN,
@@ -130,6 +132,8 @@ class GateConfig:
     custom: dict[str, dict[str, Any]]
     waivers: tuple[Waiver, ...] = ()
     """``[[waivers]]``, validated except for their distance from T (see :mod:`pytest_gate.config.waivers`)."""
+    canary: CanarySettings = field(default_factory=CanarySettings)
+    """``[canary]`` (optional): the intended traffic split."""
 
     @property
     def label_matchers(self) -> tuple[Matcher, ...]:
@@ -183,6 +187,7 @@ def load_config(path: Path) -> GateConfig:
         raise ConfigError(f"{where}: not valid TOML ({exc}); fix the syntax at that spot") from None
     custom = document.pop("custom", {})
     waivers = parse_waivers(document.pop("waivers", []), where)
+    canary = parse_canary(document.pop("canary", {}), where)
     parsed = build(ConfigFile, document, where, "")
     _check_consistency(parsed, where)
     return GateConfig(
@@ -195,6 +200,7 @@ def load_config(path: Path) -> GateConfig:
         checks=parsed.checks,
         custom=_custom(custom, where),
         waivers=waivers,
+        canary=canary,
     )
 
 

@@ -136,7 +136,23 @@ class RawPromQL:
     expr: str
 
 
-Query = Ratio | Quantile | SustainedQuantile | Gauge | AvgOverTime | RangeSeries | RawPromQL
+@dataclass(frozen=True)
+class Exported:
+    """How many series of ``selector`` the source holds within the last ``lookback_seconds``.
+
+    Tells "the engine does not export this metric at all" (0 series: a criterion that cannot be
+    judged here, not_applicable) apart from "exported, but nothing happened" (a real zero). The
+    answer is one series without labels whose value is the count; 0 is a real count, never
+    no_data. A ``/metrics`` scrape counts the series of its one exposition.
+    """
+
+    selector: Selector
+    lookback_seconds: int
+
+
+Query = (
+    Ratio | Quantile | SustainedQuantile | Gauge | AvgOverTime | RangeSeries | RawPromQL | Exported
+)
 
 
 @dataclass(frozen=True)
@@ -147,6 +163,8 @@ class SeriesValue:
     value: float
     samples: float | None = None
     points: tuple[tuple[float, float], ...] = ()
+    count: float | None = None
+    """A ratio's numerator (the errors behind an error ratio), where the source counted it."""
 
     @property
     def label_map(self) -> dict[str, str]:

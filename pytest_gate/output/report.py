@@ -70,7 +70,7 @@ class CheckRecord:
             "window": duration(window) if window is not None else None,
             "samples": obs.samples if obs is not None else None,
             "coverage": coverage_fields(obs.coverage) if obs is not None else None,
-            "canary": dict(obs.canary) if obs is not None and obs.canary is not None else None,
+            "canary": obs.canary.to_json() if obs is not None and obs.canary is not None else None,
             "message": self.not_applicable_reason or self.message,
             "duration_s": round(self.duration_s, 6),
             "waived": self.waiver is not None,

@@ -6,12 +6,15 @@
 - ``gpus``: the GPU snapshot (NVML or exporter metrics; session).
 - ``serving_url``: the deployed service's base URL for smoke checks (session).
 - ``service``: the gate's HTTP client for that service, inside the gate's deadline (session).
+- ``gate_deadline``: the gate's deadline, for a smoke check's own HTTP calls (session).
 - ``canary_selection``: the canary's and the baseline's label matchers (session).
+- ``canary_round``: one-shot, or the watch round with the previous round's e-process (function).
 - ``gate``: the comparison helper of one check (function).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -19,11 +22,13 @@ import pytest
 
 from pytest_gate.checks.observe import GateDataError, GateNoData, Observer
 from pytest_gate.config.options import GateOptions
+from pytest_gate.core.deadline import Deadline
 from pytest_gate.run.session import GATE_SESSION
 from pytest_gate.stats.canary import CanarySelection
+from pytest_gate.stats.sequential import CanaryRound
 
 if TYPE_CHECKING:
-    from pytest_gate.config.gateconfig import GateConfig
+    from pytest_gate.config.profiles import AnyGateConfig
     from pytest_gate.core.query import Query
     from pytest_gate.gpu.source import GpuSnapshot
     from pytest_gate.sources.service import ServiceClient
@@ -53,7 +58,7 @@ def gate_options(pytestconfig: pytest.Config) -> GateOptions:
 
 
 @pytest.fixture(scope="session")
-def gate_config(pytestconfig: pytest.Config) -> GateConfig:
+def gate_config(pytestconfig: pytest.Config) -> AnyGateConfig:
     """The validated gate config (thresholds, windows, metric names, deployment shape)."""
     state = pytestconfig.stash[GATE_SESSION]
     if state.gate_config is None:
@@ -138,7 +143,7 @@ def metrics(pytestconfig: pytest.Config, gate_options: GateOptions) -> Iterator[
 
 @pytest.fixture(scope="session")
 def gpus(
-    request: pytest.FixtureRequest, gate_options: GateOptions, gate_config: GateConfig
+    request: pytest.FixtureRequest, gate_options: GateOptions, gate_config: AnyGateConfig
 ) -> GpuSnapshot:
     """The GPU snapshot: NVML on this machine, or the GPU exporter's metrics in the source."""
     from pytest_gate.gpu.source import needs_metrics, open_gpu_snapshot
@@ -159,16 +164,19 @@ def serving_url(gate_options: GateOptions) -> str:
 
 
 @pytest.fixture(scope="session")
-def service(pytestconfig: pytest.Config, serving_url: str) -> Iterator[ServiceClient]:
+def gate_deadline(pytestconfig: pytest.Config, gate_options: GateOptions) -> Deadline:
+    """The gate's one deadline (``--gate-deadline``), started with the session: for a smoke
+    check's own HTTP calls through the gate's client."""
+    started = pytestconfig.stash[GATE_SESSION].started
+    return Deadline(gate_options.deadline_seconds, started=started)
+
+
+@pytest.fixture(scope="session")
+def service(serving_url: str, gate_deadline: Deadline) -> Iterator[ServiceClient]:
     """The deployed service, through the gate's own HTTP client and within ``--gate-deadline``."""
-    from pytest_gate.core.deadline import Deadline
     from pytest_gate.sources.service import ServiceClient
 
-    state = pytestconfig.stash[GATE_SESSION]
-    assert state.options is not None  # checks run only with valid options
-    client = ServiceClient(
-        serving_url, Deadline(state.options.deadline_seconds, started=state.started)
-    )
+    client = ServiceClient(serving_url, gate_deadline)
     try:
         yield client
     finally:
@@ -181,6 +189,18 @@ def canary_selection(gate_options: GateOptions) -> CanarySelection:
     if not gate_options.canary:
         raise GateNoData(NO_CANARY)
     return CanarySelection(gate_options.canary, gate_options.baseline)
+
+
+@pytest.fixture
+def canary_round(request: pytest.FixtureRequest, gate_options: GateOptions) -> CanaryRound:
+    """This run's place in a watch, for the canary comparison of the requesting check."""
+    from pytest_gate.watch.carry import CarryError
+    from pytest_gate.watch.carry import canary_round as place
+
+    try:
+        return place(gate_options.at, request.node.nodeid, os.environ)
+    except CarryError as exc:
+        raise GateDataError(str(exc)) from None
 
 
 @pytest.fixture

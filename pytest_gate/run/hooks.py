@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from pytest_gate.config.gateconfig import GateConfig
+    from pytest_gate.config.profiles import AnyGateConfig
     from pytest_gate.core.query import Query
 
 
 @pytest.hookspec
-def pytest_gate_plan(gate_config: GateConfig) -> Iterable[Query]:  # type: ignore[empty-body]
+def pytest_gate_plan(gate_config: AnyGateConfig) -> Iterable[Query]:  # type: ignore[empty-body]
     """Return the queries the gate checks will ask, so they are fetched concurrently up front.
 
     Implement it in the gate-checks ``conftest.py``. Every implementation's queries are fetched

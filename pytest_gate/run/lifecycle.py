@@ -15,7 +15,7 @@ from pytest_gate.core.decision import SessionState, Severity
 from pytest_gate.run.session import GateSession
 
 if TYPE_CHECKING:
-    from pytest_gate.config.gateconfig import GateConfig
+    from pytest_gate.config.profiles import AnyGateConfig
 
 BOTH_MARKERS = "{nodeid} is marked both critical and warning; keep exactly one severity marker"
 CONFIG_NOT_FOUND = (
@@ -69,7 +69,7 @@ def time_from_recording(state: GateSession, options: GateOptions) -> GateOptions
         return options
 
 
-def load_gate_config(state: GateSession) -> GateConfig | None:
+def load_gate_config(state: GateSession) -> AnyGateConfig | None:
     """Load the gate config; an explicit but missing or invalid file is a config error."""
     path = state.config_path
     if path is None:
@@ -79,11 +79,11 @@ def load_gate_config(state: GateSession) -> GateConfig | None:
         if explicit:
             state.fail(SessionState.CONFIG_ERROR, CONFIG_NOT_FOUND.format(path=path))
         return None
-    from pytest_gate.config.gateconfig import ConfigError, load_config
+    from pytest_gate.config.profiles import ConfigError, load_any_config
     from pytest_gate.config.waivers import check_horizon
 
     try:
-        loaded = load_config(path)
+        loaded = load_any_config(path)
         if state.options is not None:
             check_horizon(loaded.waivers, state.options.at, str(path))
         return loaded

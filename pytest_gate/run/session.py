@@ -14,7 +14,7 @@ from pytest_gate.core.decision import Decision, SessionState
 from pytest_gate.run.outcomes import CheckTracker
 
 if TYPE_CHECKING:
-    from pytest_gate.config.gateconfig import GateConfig
+    from pytest_gate.config.profiles import AnyGateConfig
     from pytest_gate.core.query import Query
     from pytest_gate.sources.snapshot import MetricSnapshot
     from pytest_gate.watch.rounds import WatchRun
@@ -29,7 +29,7 @@ class GateSession:
     gate_mode: bool = False
     worker: bool = False
     config_path: Path | None = None
-    gate_config: GateConfig | None = None
+    gate_config: AnyGateConfig | None = None
     states: list[SessionState] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     tracker: CheckTracker = field(default_factory=CheckTracker)

@@ -208,11 +208,10 @@ class HttpClient:
         )
 
     def post_json(self, path: str, payload: object, deadline: Deadline) -> HttpResponse:
-        """POST ``payload`` as JSON to ``base + path``."""
+        """POST ``payload`` as JSON to ``base + path`` (an API call of a smoke check)."""
         body = json.dumps(payload).encode("utf-8")
-        return self._send(
-            _Request("POST", self.url + path, {"Content-Type": JSON_TYPE}, body), deadline
-        )
+        headers = {"Content-Type": JSON_TYPE, "Accept": JSON_TYPE}
+        return self._send(_Request("POST", self.url + path, headers, body), deadline)
 
     def get(self, path: str, deadline: Deadline, headers: Mapping[str, str]) -> HttpResponse:
         """GET ``base + path``."""

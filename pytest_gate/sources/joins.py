@@ -41,7 +41,9 @@ def join_ratio(numerators: dict[Labels, float], denominators: dict[Labels, float
         if count is None:
             notes.append(f"numerator absent for {_name(labels)}: a real 0 (never incremented)")
             count = 0.0
-        series.append(SeriesValue(labels=labels, value=count / traffic, samples=traffic))
+        series.append(
+            SeriesValue(labels=labels, value=count / traffic, samples=traffic, count=count)
+        )
     for labels in sorted(set(numerators) - set(denominators)):
         notes.append(f"numerator without a denominator for {_name(labels)}; left out")
     cause = ""

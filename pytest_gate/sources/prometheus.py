@@ -14,6 +14,7 @@ from pytest_gate.core.query import (
     Answer,
     AvgOverTime,
     DataState,
+    Exported,
     Gauge,
     Matcher,
     Quantile,
@@ -145,6 +146,10 @@ class PrometheusSource:
                 (value,) = self._instants((query.expr,), at, deadline, ("vector", "scalar"))
                 series = tuple(SeriesValue(k, v) for k, v in sorted(vector(value).items()))
                 return self._ok(text, series, window, value)
+            case Exported():
+                (found,) = self._instants((promql.exported(query, self._extra),), at, deadline)
+                held = float(sum(vector(found).values()))
+                return self._ok(text, (SeriesValue((), held),), window, found)
             case RangeSeries():
                 data = self._range(query, at, deadline)
                 series = tuple(

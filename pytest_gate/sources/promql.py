@@ -17,6 +17,7 @@ from __future__ import annotations
 from pytest_gate.core.durations import duration
 from pytest_gate.core.query import (
     AvgOverTime,
+    Exported,
     Gauge,
     Matcher,
     Quantile,
@@ -163,6 +164,12 @@ def range_series(query: RangeSeries, extra: tuple[Matcher, ...]) -> str:
     return vector_selector(query.selector, extra)
 
 
+def exported(query: Exported, extra: tuple[Matcher, ...]) -> str:
+    """``count(last_over_time(x[L]))``: the series of ``x`` with a sample in the look-back."""
+    selector = vector_selector(query.selector, extra)
+    return f"count(last_over_time({selector}[{span(query.lookback_seconds)}]))"
+
+
 def display(query: Query, extra: tuple[Matcher, ...]) -> str:
     """One line naming the query for messages and the report."""
     match query:
@@ -182,3 +189,5 @@ def display(query: Query, extra: tuple[Matcher, ...]) -> str:
             return f"{range_series(query, extra)} over {span(query.window_seconds)} step {step}"
         case RawPromQL():
             return query.expr
+        case Exported():
+            return exported(query, extra)

@@ -131,6 +131,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
                 "value": _number(s.value),
                 "samples": _number(s.samples),
                 "points": [[t, _number(v)] for t, v in s.points],
+                "count": _number(s.count),
             }
             for s in answer.series
         ],
@@ -145,6 +146,7 @@ def answer_from_json(data: Any) -> Answer:
             value=float(s["value"]),
             samples=None if s["samples"] is None else float(s["samples"]),
             points=tuple((float(t), float(v)) for t, v in s["points"]),
+            count=None if s.get("count") is None else float(s["count"]),
         )
         for s in data["series"]
     )

@@ -18,6 +18,7 @@ from pytest_gate.core.deadline import Deadline
 from pytest_gate.core.query import (
     Answer,
     DataState,
+    Exported,
     Gauge,
     Matcher,
     Quantile,
@@ -38,7 +39,13 @@ SELECTOR_NOTE = (
     "the config's label selector is not applied to a direct scrape "
     "(the --metrics-url targets are the selection)"
 )
-ACCEPT = "text/plain;version=0.0.4;q=1.0, application/openmetrics-text;q=0.5, */*;q=0.1"
+ACCEPT = (
+    "text/plain;version=0.0.4;q=1.0, "
+    "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5, */*;q=0.1"
+)
+"""What a scrape asks for. prometheus_client (0.2x) answers OpenMetrics whenever it is listed, and
+without ``escaping=allow-utf-8`` it rewrites names it deems non-legacy: vLLM's and SGLang's
+``vllm:x`` came back as ``vllm_x``."""
 
 
 def _instance(url: str) -> str:
@@ -96,7 +103,7 @@ class ScrapeSource:
         text = self.text(query)
         if isinstance(query, RawPromQL):
             return failed(text, DataState.NO_DATA, NO_PROMQL, source=self.kind, notes=self._notes)
-        if not isinstance(query, Ratio | Quantile | Gauge):
+        if not isinstance(query, Ratio | Quantile | Gauge | Exported):
             return failed(text, DataState.NO_DATA, NO_HISTORY, source=self.kind, notes=self._notes)
         samples = self._scrape(deadline)
         if self._failure:
@@ -122,6 +129,11 @@ class ScrapeSource:
                     )
                 )
                 return succeeded(text, series, source=self.kind, notes=self._notes)
+            case Exported():
+                count = float(len(exposition.select(samples, query.selector)))
+                return succeeded(
+                    text, (SeriesValue((), count),), source=self.kind, notes=self._notes
+                )
 
     def close(self) -> None:
         """Close connections."""

@@ -1,12 +1,11 @@
-"""Canary versus baseline (DESIGN §7): the two label selections, and the 5xx comparison. Pure.
+"""Canary versus baseline (DESIGN §7): the two label selections and both sides' counts. Pure.
 
 Canary and baseline are two label selections of the same metrics, given as PromQL label matchers
 (``--gate-canary 'revision="v2"' --gate-baseline 'revision="v1"'``). Each canary query is the
 ordinary query (the same :class:`~pytest_gate.core.query.Ratio` or
 :class:`~pytest_gate.core.query.Quantile`, so it inherits window coverage) with one side's matchers
-added. The 5xx comparison counts both sides' errors and requests and runs the one-sided exact test
-of :mod:`pytest_gate.stats.exact`; the criterion holds when the canary is not significantly worse and
-within the absolute limit.
+added. The 5xx comparison counts both sides' errors and requests (whole numbers, :func:`whole`);
+the comparison itself is :mod:`pytest_gate.stats.comparison`.
 """
 
 from __future__ import annotations
@@ -14,14 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from pytest_gate.core.query import Answer, DataState, Matcher, Selector, SeriesValue
-from pytest_gate.stats.exact import FisherResult, fisher_greater, format_p
+from pytest_gate.stats.sides import BASELINE as BASELINE
+from pytest_gate.stats.sides import CANARY as CANARY
+from pytest_gate.stats.sides import Side
 
-CANARY, BASELINE = "canary", "baseline"
 SIDE_LABEL = "side"
-TEST_NAME = "fisher_exact_one_sided"
 MATCHER = re.compile(
     r"\s*(?P<label>[a-zA-Z_][a-zA-Z0-9_]*)\s*(?P<op>=~|!~|!=|=)\s*"
     r"(?P<value>\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')\s*(?P<end>,|$)"
@@ -88,100 +86,26 @@ class CanarySelection:
     baseline: tuple[Matcher, ...]
 
 
-@dataclass(frozen=True)
-class Side:
-    """One side's whole errors and requests over the window."""
+def whole(count: float) -> int:
+    """A count as an integer: the one place where a source's float count becomes a whole number.
 
-    name: str
-    errors: int
-    requests: int
-
-    @property
-    def ratio(self) -> float:
-        """errors / requests (requests is never 0 once a sample floor was applied)."""
-        return self.errors / self.requests if self.requests else 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        """The report's view of one side."""
-        return {"errors": self.errors, "requests": self.requests, "ratio": self.ratio}
+    Exact window counting (DESIGN §2) gives integer-valued floats, which this keeps exactly; a
+    source that extrapolates (``increase()``) gives fractions, rounded here and nowhere else.
+    """
+    return max(round(count), 0)
 
 
 def side_of(name: str, series: Sequence[SeriesValue]) -> Side:
-    """Whole counts from the series of an error ratio (value x traffic, traffic as ``samples``).
+    """Whole errors and requests from the series of an error ratio (traffic as ``samples``).
 
-    Counter increases are estimates (``increase()`` extrapolates to the window's edges): they are
-    rounded to whole requests, and errors never exceed requests.
+    Errors are the series' ``count`` where the source gave it (else ratio x traffic) and never
+    exceed the requests.
     """
-    requests = sum(s.samples or 0.0 for s in series)
-    errors = sum(s.value * (s.samples or 0.0) for s in series)
-    whole = round(requests)
-    return Side(name, min(max(round(errors), 0), whole), whole)
-
-
-@dataclass(frozen=True)
-class ProportionComparison:
-    """Canary against baseline: both sides' counts, the exact test, and both criteria."""
-
-    canary: Side
-    baseline: Side
-    test: FisherResult
-    alpha: float
-    max_ratio: float
-    what: str
-
-    @property
-    def significant(self) -> bool:
-        """The canary fails significantly more often than the baseline (p < alpha)."""
-        return self.test.p_value < self.alpha
-
-    @property
-    def within_limit(self) -> bool:
-        """The canary's own ratio is within the absolute limit."""
-        return self.canary.ratio <= self.max_ratio
-
-    @property
-    def passed(self) -> bool:
-        """Both criteria hold."""
-        return not self.significant and self.within_limit
-
-    def summary(self) -> str:
-        """``canary 12/4000 5xx vs baseline 3/8000, p=0.00028 < 0.01`` (+ the limit if breached)."""
-        c, b = self.canary, self.baseline
-        op = "<" if self.significant else ">="
-        text = (
-            f"{CANARY} {c.errors}/{c.requests} {self.what} vs {BASELINE} {b.errors}/{b.requests}, "
-            f"p={format_p(self.test.p_value)} {op} {self.alpha:g}"
-        )
-        if not self.within_limit:
-            text += (
-                f"; {CANARY} {c.ratio * 100:.2f}% > {self.max_ratio * 100:.2f}% (absolute limit)"
-            )
-        return text
-
-    def to_dict(self) -> dict[str, Any]:
-        """The report's ``canary`` object of the check."""
-        return {
-            CANARY: self.canary.to_dict(),
-            BASELINE: self.baseline.to_dict(),
-            "test": TEST_NAME,
-            "statistic": self.test.statistic,
-            "expected_errors": self.test.expected,
-            "odds_ratio": self.test.odds_ratio,
-            "p_value": self.test.p_value,
-            "alpha": self.alpha,
-            "significant": self.significant,
-            "max_ratio": self.max_ratio,
-            "within_limit": self.within_limit,
-            "summary": self.summary(),
-        }
-
-
-def compare(
-    canary: Side, baseline: Side, *, alpha: float, max_ratio: float, what: str
-) -> ProportionComparison:
-    """Run the one-sided exact test of the canary against the baseline."""
-    test = fisher_greater(canary.errors, canary.requests, baseline.errors, baseline.requests)
-    return ProportionComparison(canary, baseline, test, alpha, max_ratio, what)
+    requests = whole(sum(s.samples or 0.0 for s in series))
+    errors = whole(
+        sum(s.count if s.count is not None else s.value * (s.samples or 0.0) for s in series)
+    )
+    return Side(name, min(errors, requests), requests)
 
 
 def paired(canary: Answer, baseline: Answer, min_requests: float) -> Answer:
@@ -206,7 +130,11 @@ def paired(canary: Answer, baseline: Answer, min_requests: float) -> Answer:
                 f"{min_requests:g}"
             )
             states.append(DataState.NO_DATA)
-        series.append(SeriesValue(((SIDE_LABEL, name),), side.ratio, float(side.requests)))
+        series.append(
+            SeriesValue(
+                ((SIDE_LABEL, name),), side.ratio, float(side.requests), count=float(side.errors)
+            )
+        )
     state = DataState.ERROR if DataState.ERROR in states else states[0] if states else DataState.OK
     coverage = canary.coverage.combined(baseline.coverage) if canary.coverage else baseline.coverage
     return Answer(

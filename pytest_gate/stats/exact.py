@@ -109,8 +109,12 @@ def odds_ratio(x1: int, n1: int, x2: int, n2: int) -> float:
     return top / bottom
 
 
-def _tail(first: int, last: int, step: int, ratio_at: Callable[[int], float]) -> float:
-    """Sum of the terms from ``first`` to ``last`` (by ``step``), relative to the first term."""
+def sum_from(first: int, last: int, step: int, ratio_at: Callable[[int], float]) -> float:
+    """Sum of the terms from ``first`` to ``last`` (by ``step``), relative to the first term.
+
+    ``ratio_at(x)`` is the next term over the term at ``x``; the terms must fall from ``first`` on
+    (past a mode), so the sum stops once a term no longer changes it.
+    """
     total, term, x = 1.0, 1.0, first
     while x != last:
         term *= ratio_at(x)
@@ -145,15 +149,15 @@ def fisher_greater(x1: int, n1: int, x2: int, n2: int) -> FisherResult:
 
     mode = (n1 + 1) * (errors + 1) // (total + 2)
     if x1 > mode:  # terms fall from x1 on: sum the upper tail directly
-        log_first = _log_pmf(x1, n1, errors, total)
-        p = math.exp(log_first) * _tail(x1, high, 1, up)
+        log_first = log_hypergeometric_pmf(x1, n1, errors, total)
+        p = math.exp(log_first) * sum_from(x1, high, 1, up)
     else:  # the upper tail holds the mode: 1 - the lower tail, which falls from x1 - 1 down
-        log_first = _log_pmf(x1 - 1, n1, errors, total)
-        p = 1.0 - math.exp(log_first) * _tail(x1 - 1, low, -1, down)
+        log_first = log_hypergeometric_pmf(x1 - 1, n1, errors, total)
+        p = 1.0 - math.exp(log_first) * sum_from(x1 - 1, low, -1, down)
     return FisherResult(x1, expected, ratio, min(1.0, max(0.0, p)))
 
 
-def _log_pmf(x: int, n1: int, errors: int, total: int) -> float:
+def log_hypergeometric_pmf(x: int, n1: int, errors: int, total: int) -> float:
     """``log P(X = x)`` for X hypergeometric: ``n1`` drawn of ``total`` holding ``errors``.
 
     As three binomial terms at ``p = n1 / total`` (as R's ``dhyper`` does), each accurate, where

@@ -17,6 +17,7 @@ from typing import Any
 
 from pytest_gate.core.decision import EXIT_CODES, VERDICT_ORDER, Verdict
 from pytest_gate.output.terminal import LIGHTS
+from pytest_gate.stats.eprocess import format_e
 
 FAILURE_LIMIT_REASON = "watch_failure_limit"
 TRANSIENT_REASON = "watch_transient_no_go"
@@ -57,6 +58,54 @@ class FailingCheck:
 
 
 @dataclass(frozen=True)
+class CanaryEvidence:
+    """A canary check's e-process in one round (DESIGN §7): the e-value and what it counted."""
+
+    id: str
+    title: str
+    e_value: float
+    anytime_p_value: float
+    alpha: float
+    canary: tuple[int, int]
+    """Errors and requests since the watch began."""
+    baseline: tuple[int, int]
+    srm_mismatch: bool | None
+
+    def line(self) -> str:
+        """``Canary 5xx vs baseline e=463 (NO-GO at 100)``."""
+        return f"{self.title} e={format_e(self.e_value)} (NO-GO at {1 / self.alpha:g})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report's ``watch.rounds[].canary[]`` entry."""
+        return {
+            "id": self.id,
+            "e_value": self.e_value,
+            "anytime_p_value": self.anytime_p_value,
+            "canary": {"errors": self.canary[0], "requests": self.canary[1]},
+            "baseline": {"errors": self.baseline[0], "requests": self.baseline[1]},
+            "srm_mismatch": self.srm_mismatch,
+        }
+
+
+def evidence_of(check: Mapping[str, Any]) -> CanaryEvidence | None:
+    """The e-process of a report's check, where it has one (a canary check in a watch round)."""
+    canary = check.get("canary")
+    if not isinstance(canary, Mapping) or "e_value" not in canary:
+        return None
+    srm = canary.get("srm")
+    return CanaryEvidence(
+        id=str(check["id"]),
+        title=str(check["title"]),
+        e_value=float(canary["e_value"]),
+        anytime_p_value=float(canary["anytime_p_value"]),
+        alpha=float(canary["alpha"]),
+        canary=(int(canary["canary"]["errors"]), int(canary["canary"]["requests"])),
+        baseline=(int(canary["baseline"]["errors"]), int(canary["baseline"]["requests"])),
+        srm_mismatch=None if srm is None else bool(srm["mismatch"]),
+    )
+
+
+@dataclass(frozen=True)
 class Round:
     """One evaluation of the watch: its instant, verdict and what failed."""
 
@@ -66,6 +115,7 @@ class Round:
     exit_code: int
     reason: str
     failing: tuple[FailingCheck, ...] = ()
+    canary: tuple[CanaryEvidence, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The report's ``watch.rounds[]`` entry."""
@@ -88,6 +138,7 @@ class Round:
                 }
                 for f in self.failing
             ],
+            "canary": [c.to_dict() for c in self.canary],
         }
 
 
@@ -119,6 +170,7 @@ def round_from_report(number: int, report: Mapping[str, Any]) -> Round:
             for c in report.get("checks", [])
             if c.get("effect") in (Verdict.WARNING.value, Verdict.NO_GO.value)
         )
+        evidence = (evidence_of(c) for c in report.get("checks", []))
         return Round(
             number=number,
             evaluated_at=str(report["evaluated_at"]),
@@ -126,6 +178,7 @@ def round_from_report(number: int, report: Mapping[str, Any]) -> Round:
             exit_code=int(report["exit_code"]),
             reason=str(report["reason"]),
             failing=failing,
+            canary=tuple(e for e in evidence if e is not None),
         )
     except (KeyError, TypeError, ValueError) as error:
         return unreadable_round(number, "", f"the round's report is malformed ({error})")
@@ -200,12 +253,13 @@ def round_line(item: Round, plan: WatchPlan, rounds: Sequence[Round]) -> str:
     head = f"watch round {item.number}/{plan.rounds} at {item.evaluated_at}: {item.verdict.value}"
     if item.verdict is Verdict.NO_GO:
         head += f" ({consecutive_no_go(rounds)} in a row, limit {plan.failure_limit})"
+    evidence = "".join(f"; {c.line()}" for c in item.canary)
     if not item.failing:
-        return head if item.verdict is Verdict.GO else f"{head} - {item.reason}"
+        return (head if item.verdict is Verdict.GO else f"{head} - {item.reason}") + evidence
     names = ", ".join(
         f.title if f.outcome == "fail" else f"{f.title} ({f.outcome})" for f in item.failing
     )
-    return f"{head} - {names}"
+    return f"{head} - {names}{evidence}"
 
 
 def final_line(outcome: WatchOutcome, rounds: Sequence[Round], plan: WatchPlan) -> str:

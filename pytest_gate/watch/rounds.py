@@ -13,6 +13,7 @@ report, prints one line, rewrites the combined report, and waits for the next ro
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pytest_gate.watch.carry import PREVIOUS_ENV, ROUND_ENV
 from pytest_gate.watch.policy import (
     Round,
     WatchPlan,
@@ -34,7 +36,6 @@ from pytest_gate.watch.policy import (
 WATCH_FLAGS = ("--gate-watch", "--gate-interval", "--gate-failure-limit", "--gate-report")
 WATCH_INI = ("gate_watch", "gate_interval", "gate_failure_limit", "gate_report")
 WATCH_ENV = ("GATE_WATCH", "GATE_INTERVAL", "GATE_FAILURE_LIMIT", "GITHUB_STEP_SUMMARY")
-ROUND_ENV = "GATE_WATCH_ROUND"
 SLACK_SECONDS = 60.0
 
 
@@ -68,24 +69,47 @@ def child_args(args: Sequence[str]) -> list[str]:
     return kept
 
 
-def child_env(number: int) -> dict[str, str]:
-    """The environment of one round: no watch settings, no step summary (the parent writes it)."""
-    env = {k: v for k, v in os.environ.items() if k not in WATCH_ENV}
+def child_env(number: int, previous: Path | None = None) -> dict[str, str]:
+    """The environment of one round: no watch settings, no step summary (the parent writes it).
+
+    ``previous`` is the latest readable round report: the canary e-process continues from it.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in WATCH_ENV and k != PREVIOUS_ENV}
     env[ROUND_ENV] = str(number)
+    if previous is not None:
+        env[PREVIOUS_ENV] = str(previous)
     return env
 
 
+def round_time(args: Sequence[str], clock: Callable[[], float] = time.time) -> list[str]:
+    """``--gate-time`` at this whole second, unless the command line fixes T or replays.
+
+    Whole seconds make every canary window of the watch start exactly at its anchor (windows are
+    whole seconds), so the e-process's increments are disjoint (:mod:`pytest_gate.stats.sequential`).
+    """
+    fixed = ("--gate-time", "--gate-replay")
+    if any(arg in fixed or arg.startswith(tuple(f + "=" for f in fixed)) for arg in args):
+        return []
+    return ["--gate-time", str(math.floor(clock()))]
+
+
 def run_round(
-    number: int, args: Sequence[str], cwd: Path, directory: Path, timeout_seconds: float
+    number: int,
+    args: Sequence[str],
+    cwd: Path,
+    directory: Path,
+    timeout_seconds: float,
+    previous: Path | None = None,
 ) -> tuple[Round, dict[str, Any] | None]:
     """One complete gate run and its report; without a readable report it is a NO-GO round."""
     report = directory / f"round-{number}.json"
-    command = [sys.executable, "-m", "pytest", *child_args(args), "--gate-report", str(report)]
+    command = [sys.executable, "-m", "pytest", *child_args(args), *round_time(args)]
+    command += ["--gate-report", str(report)]
     try:
         subprocess.run(
             command,
             cwd=cwd,
-            env=child_env(number),
+            env=child_env(number, previous),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             timeout=timeout_seconds,
@@ -116,13 +140,16 @@ def watch(
     run = WatchRun(plan)
     started = clock()
     timeout = deadline_seconds * 2 + SLACK_SECONDS
+    previous: Path | None = None
     try:
         with tempfile.TemporaryDirectory(prefix="gate-watch-") as directory:
             for number in range(1, plan.rounds + 1):
                 wait = started + plan.start_offset(number) - clock()
                 if wait > 0:
                     sleep(wait)
-                item, report = run_round(number, args, cwd, Path(directory), timeout)
+                item, report = run_round(number, args, cwd, Path(directory), timeout, previous)
+                if report is not None:
+                    previous = Path(directory) / f"round-{number}.json"
                 run.rounds.append(item)
                 run.last_report = report if report is not None else run.last_report
                 on_round(run)

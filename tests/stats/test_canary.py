@@ -7,15 +7,14 @@ import pytest
 from gate_checks.answers import against_baseline, both_values
 from pytest_gate.core.query import Answer, DataState, Matcher, SeriesValue
 from pytest_gate.stats.canary import (
-    ProportionComparison,
     SelectionError,
     Side,
-    compare,
     paired,
     parse_selection,
     side_of,
     sides,
 )
+from pytest_gate.stats.comparison import CanaryComparison, compare
 
 
 def ratio(value: float, traffic: float, query: str = "q") -> Answer:
@@ -110,7 +109,7 @@ def test_a_side_below_its_floor_or_without_data_fails_closed_naming_it(
         assert part in both.message
 
 
-def comparison(c: tuple[int, int], b: tuple[int, int]) -> ProportionComparison:
+def comparison(c: tuple[int, int], b: tuple[int, int]) -> CanaryComparison:
     return compare(
         Side("canary", *c), Side("baseline", *b), alpha=0.01, max_ratio=0.005, what="5xx"
     )
@@ -131,8 +130,8 @@ def test_over_the_absolute_limit_fails_even_when_not_worse() -> None:
 
 
 def test_the_report_object_is_json_ready() -> None:
-    """to_dict gives both sides, the test's name, statistic, p-value and both criteria."""
-    data = comparison((0, 4000), (16, 8000)).to_dict()
+    """to_json gives both sides, the test's name, statistic, p-value and both criteria."""
+    data = comparison((0, 4000), (16, 8000)).to_json()
     assert data["canary"] == {"errors": 0, "requests": 4000, "ratio": 0.0}
     assert (data["test"], data["statistic"], data["p_value"]) == ("fisher_exact_one_sided", 0, 1.0)
     assert data["significant"] is False
@@ -166,3 +165,17 @@ def test_against_baseline_fails_closed_naming_the_side(
     result = against_baseline(canary, baseline, 50)
     assert (result.state, result.series) == (DataState.NO_DATA, ())
     assert named in result.message
+
+
+def test_the_report_object_reads_back_as_the_same_value() -> None:
+    """The one serialisation round-trips: integer counts stay integers, the test stays Fisher's."""
+    result = comparison((12, 4000), (3, 8000))
+    again = CanaryComparison.from_json(result.to_json())
+    assert again == result
+    assert isinstance(again.canary.errors, int)
+
+
+def test_a_ratio_answer_gives_its_exact_count_not_ratio_times_traffic() -> None:
+    """The source's numerator count is taken as it is (one whole-number boundary, no ratio)."""
+    answer = Answer("q", DataState.OK, (SeriesValue((), 1 / 3, 3.0e9, count=1.0e9),))
+    assert side_of("canary", answer.series) == Side("canary", 1_000_000_000, 3_000_000_000)
