@@ -109,6 +109,8 @@ def test_wheel_holds_one_top_level_package_and_the_default_gate(lean: LeanInstal
         p.name for p in (ROOT / "gate_checks").iterdir() if p.is_file() and p.suffix != ".pyc"
     }
     assert shipped == repository
+    profiles = {p.parent.name for p in (ROOT / "pytest_gate" / "profiles").glob("*/gate.toml")}
+    assert {f"pytest_gate/profiles/{name}/gate.toml" for name in profiles} <= set(names)
 
 
 def test_wheel_metadata_is_honest_for_users(lean: LeanInstall) -> None:
