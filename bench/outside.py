@@ -74,10 +74,12 @@ def run(bench: Bench) -> Section:
     for no_bytecode in (False, True):
         env = _env(lean_env(), no_bytecode)
         suffix = f", {NO_BYTECODE}=1" if no_bytecode else ""
-        variants[PLUGIN + suffix] = Variant([*lean, str(project)], env)
-        variants[NO_PLUGIN + suffix] = Variant([*lean, "-p", "no:gate", str(project)], env)
-        variants[EMPTY + suffix] = Variant([*lean, str(empty)], env)
-        variants[GATE + suffix] = Variant([*lean, *gate], env)
+        variants[PLUGIN + suffix] = Variant([*lean, str(project)], env, cwd=work)
+        variants[NO_PLUGIN + suffix] = Variant(
+            [*lean, "-p", "no:gate", str(project)], env, cwd=work
+        )
+        variants[EMPTY + suffix] = Variant([*lean, str(empty)], env, cwd=work)
+        variants[GATE + suffix] = Variant([*lean, *gate], env, cwd=work)
     runs = max(bench.runs, MIN_RUNS)
     bench.say(f"outside: plugin vs -p no:gate, and the gate's own cost, {runs} rounds")
     results = bench.measure(dict(variants), runs=runs)
@@ -91,7 +93,8 @@ def run(bench: Bench) -> Section:
             "start to exit, in a lean venv holding `pip install .` without extras (plugin "
             "autoload on). Bytecode sits next to the sources as pip wrote it; the "
             f"`{NO_BYTECODE}=1` rows never write any (containers), so pytest rewrites the "
-            "asserts of every imported module of the entry-point plugin at each start. The "
+            "asserts of every imported module of the entry-point plugin at each start. Every "
+            "process starts outside the checkout, so it imports the installed package. The "
             "targets compare CPU time (user + system): on this shared 2-core machine other work "
             "moves wall times by far more than 5 ms between runs, CPU time much less."
         ),
