@@ -18,6 +18,7 @@ from bench.report import Section, document
 BENCHMARKS = (
     "decision",
     "scale",
+    "instances",
     "faults",
     "latency",
     "replay",
@@ -70,12 +71,30 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument("--runs", type=int, default=None, help="measured runs per variant (median)")
     parser.add_argument(
+        "--instances",
+        type=_counts,
+        default=None,
+        metavar="N,N,...",
+        help="serving-instance counts of the instances benchmark (default 1,10,100,500)",
+    )
+    parser.add_argument(
         "--output",
         type=Path,
         default=None,
         help=f"results file (default {DEFAULT_OUTPUT.relative_to(ROOT)}; --quick and --only print only, unless given)",
     )
     return parser.parse_args(argv)
+
+
+def _counts(text: str) -> tuple[int, ...]:
+    """``"1,10,100"`` as ascending counts of at least 1."""
+    try:
+        counts = tuple(sorted({int(part) for part in text.split(",")}))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list like 1,10,100") from None
+    if not counts or counts[0] < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: every count must be at least 1")
+    return counts
 
 
 def main(argv: Sequence[str]) -> int:
@@ -90,6 +109,7 @@ def main(argv: Sequence[str]) -> int:
             quick=args.quick,
             workdir=Path(scratch),
             gpu_counts=SCALE_GPU_COUNTS if "scale" in names else (2,),
+            **({"instance_counts": args.instances} if args.instances else {}),
         )
         bench = Bench(settings)
         load_before = machine.load_average()

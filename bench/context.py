@@ -5,15 +5,17 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from bench import datasets
 from bench.measure import Run
 from tests.support.prometheus_server import PrometheusServer
 
 Measure = Callable[[], Run]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,8 @@ class Settings:
     quick: bool
     workdir: Path
     gpu_counts: tuple[int, ...] = (2,)
+    instance_counts: tuple[int, ...] = (1, 10, 100, 500)
+    """Serving-instance counts of the ``instances`` benchmark (the first is the baseline)."""
 
 
 class Bench:
@@ -69,6 +73,10 @@ class Bench:
             )
             self.say(f"Prometheus ready at {self._prometheus.url}")
         return self._prometheus
+
+    def hold(self, resource: AbstractContextManager[T]) -> T:
+        """Enter ``resource`` (a server) until :meth:`close`."""
+        return self._stack.enter_context(resource)
 
     def config(self, gpus: int = 2) -> Path:
         """The gate.toml selecting the healthy data set with ``gpus`` GPUs."""

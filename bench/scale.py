@@ -22,7 +22,7 @@ from bench.measure import Run, median, median_wall_seconds
 from bench.report import Section, Table, Target, mib, ratio, seconds
 
 CHECK_COUNTS = (100, 500)
-DEFAULT_CHECKS = 16
+DEFAULT_CHECKS = 19
 DEFAULT_SUITE = "default suite"
 PYTEST_ONLY = f"pytest, {max(CHECK_COUNTS) + DEFAULT_CHECKS} trivial tests, no gate"
 CHECKS_TARGET = 2.0

@@ -57,9 +57,10 @@ def divided(current: Answer, baseline: Answer, what: str) -> Answer:
 
 
 def requiring(answer: Answer, label: str, values: tuple[str, ...]) -> Answer:
-    """The answer, or no_data naming every required ``label`` value that has no series."""
+    """The answer, or no_data naming every required ``label`` value that has no series (also
+    when no series matched at all)."""
     checked = answer.checked()
-    if checked.state is not DataState.OK:
+    if checked.state is DataState.ERROR or (checked.state is not DataState.OK and checked.series):
         return checked
     present = {s.label_map.get(label) for s in checked.series}
     absent = [v for v in values if v not in present]

@@ -10,6 +10,8 @@
   --gate-baseline ...``), and their queries are fetched together on first use.
 - The smoke fixtures below do the HTTP through the gate's ``service`` client (inside
   ``--gate-deadline``); the checks only compare.
+- ``targets_up`` answers the scrape-targets check of one part, or ends it as not_applicable when
+  no enabled check reads that part here (the GPU snapshot is opened only for the GPU exporter).
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ from pytest_gate import (
     Fetched,
     GateConfig,
     MetricSnapshot,
+    Observer,
     Query,
     ServiceClient,
 )
 
 from . import probe
-from .queries import canary_plan, plan
+from .answers import requiring
+from .queries import GPU_EXPORTER_PART, JOB, canary_plan, plan, scrape_targets, target_jobs
 
 SMOKE = "smoke"
 CANARY = "canary"
@@ -98,3 +102,21 @@ def served_brief(service: ServiceClient, gate_config: GateConfig) -> Answer:
     smoke = gate_config.smoke
     payload = {"text": smoke.brief_text, "mode": smoke.brief_mode}
     return probe.brief_fields(service.post_json(BRIEF_PATH, payload, smoke.timeout_seconds))
+
+
+@pytest.fixture
+def targets_up(
+    part: str, gate: Observer, gate_config: GateConfig, request: pytest.FixtureRequest
+) -> Answer:
+    """``up`` of every target of one part's jobs; a job without targets makes it no_data.
+
+    A part that no enabled check reads here ends the check as not_applicable with the reason.
+    """
+    gpu_source = None
+    if part == GPU_EXPORTER_PART and target_jobs(gate_config, part).jobs:
+        gpu_source = request.getfixturevalue("gpus").source
+    gated = target_jobs(gate_config, part, gpu_source)
+    if not gated.jobs:
+        gate.not_applicable(gated.reason)
+    metrics: MetricSnapshot = request.getfixturevalue("metrics")
+    return requiring(metrics.ask(scrape_targets(gated.jobs)), JOB, gated.jobs)

@@ -7,6 +7,7 @@ the plan lists exactly what the checks ask and the session cache answers each on
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from string import Template
 
 from pytest_gate import (
@@ -40,6 +41,41 @@ ALGORITHM = "algorithm"
 LOSS_TYPE = "loss_type"
 REWARD_WINDOW = "window"
 JOB = "job"
+INSTANCE = "instance"
+SERVING_PART = "serving"
+WORKER_RL_PART = "worker-rl"
+GPU_EXPORTER_PART = "gpu-exporter"
+EXTRA_PART = "extra"
+TARGET_PARTS = (SERVING_PART, WORKER_RL_PART, GPU_EXPORTER_PART, EXTRA_PART)
+"""The parts of the deployment whose scrape targets the gate depends on (one check each)."""
+READERS: dict[str, tuple[str, ...]] = {
+    SERVING_PART: (
+        "api_5xx_rate",
+        "schema_failure_rate",
+        "p95_latency",
+        "creative_p95_sustained",
+        "cache_hit_rate",
+        "canary_5xx_rate",
+        "canary_schema_repairs",
+        "canary_p95_latency",
+    ),
+    WORKER_RL_PART: ("rl_loss_ceiling", "rl_loss_vs_baseline", "rl_reward_trend"),
+    GPU_EXPORTER_PART: ("vram_headroom", "vram_headroom_margin"),
+}
+"""The checks that read each part's metrics from the metric source."""
+NOT_FROM_EXPORTER = {
+    "nvml": "the VRAM checks read NVML on this machine, not the GPU exporter (--gpu-source)",
+    "none": "the VRAM checks read no GPU source (--gpu-source none)",
+}
+"""GPU snapshot sources that do not read the GPU exporter, and why its targets are not gated."""
+
+
+@dataclass(frozen=True)
+class GatedJobs:
+    """The jobs of one part whose targets must be up; ``reason`` says why none, if so."""
+
+    jobs: tuple[str, ...]
+    reason: str
 
 
 def one_of(label: str, values: tuple[str, ...]) -> Matcher:
@@ -128,10 +164,41 @@ def resource_usage(check: ResourceUsage, config: GateConfig) -> RawPromQL:
     return RawPromQL(" ".join(Template(check.query).substitute(selector=selector).split()))
 
 
-def scrape_targets(config: GateConfig) -> Gauge:
-    """``up`` of every target of the gated jobs."""
-    jobs = config.checks.scrape_targets_up.jobs
+def scrape_targets(jobs: tuple[str, ...]) -> Gauge:
+    """``up`` of every target of ``jobs``."""
     return Gauge(Selector(UP_METRIC, (one_of(JOB, jobs),)))
+
+
+def target_jobs(config: GateConfig, part: str, gpu_source: str | None = None) -> GatedJobs:
+    """The jobs of one part whose targets must be up, or why no enabled check reads it here.
+
+    ``gpu_source`` is where the GPU snapshot read the GPUs (``nvml``, ``none`` or the metric
+    source's kind); the GPU exporter's job is gated only when the VRAM checks read its metrics.
+    """
+    targets = config.checks.scrape_targets_up
+    if part == EXTRA_PART:
+        reason = "no extra jobs ([checks.scrape_targets_up] extra_jobs = [])"
+        return GatedJobs(targets.extra_jobs, "" if targets.extra_jobs else reason)
+    jobs = {
+        SERVING_PART: targets.serving_job,
+        WORKER_RL_PART: targets.worker_rl_job,
+        GPU_EXPORTER_PART: config.gpu_exporter_job,
+    }
+    readers = [name for name in READERS[part] if config.check_enablement(name) is None]
+    if not readers:
+        first = READERS[part][0]
+        why = config.check_enablement(first) or "disabled"
+        return GatedJobs((), f"no enabled check reads {part} ({first}: {why})")
+    if part == GPU_EXPORTER_PART and gpu_source in NOT_FROM_EXPORTER:
+        return GatedJobs((), NOT_FROM_EXPORTER[gpu_source])
+    return GatedJobs((jobs[part],), "")
+
+
+def planned_target_jobs(config: GateConfig) -> list[tuple[str, ...]]:
+    """The jobs of every part the targets check may gate (the GPU exporter's whenever the VRAM
+    checks apply: which GPU source they read is known only when they run)."""
+    gated = (target_jobs(config, part) for part in TARGET_PARTS)
+    return [jobs.jobs for jobs in gated if jobs.jobs]
 
 
 def canary_5xx_rate(
@@ -195,7 +262,7 @@ def plan(config: GateConfig) -> list[Query]:
         "cache_hit_rate": [q for mode in CACHED_MODES for q in cache_counter_ratios(config, mode)],
         "cpu_usage": [resource_usage(config.checks.cpu_usage, config)],
         "memory_usage": [resource_usage(config.checks.memory_usage, config)],
-        "scrape_targets_up": [scrape_targets(config)],
+        "scrape_targets_up": [scrape_targets(jobs) for jobs in planned_target_jobs(config)],
     }
     applicable = (
         query

@@ -1,29 +1,28 @@
-"""Scrape targets: every target of the gated jobs is up, and every gated job has targets."""
+"""Scrape targets: every target of the jobs the enabled checks read is up, one check per part."""
 
 from __future__ import annotations
 
 import pytest
 
-from pytest_gate import GateConfig, MetricSnapshot, Observer
+from pytest_gate import Answer, Observer
 
-from .answers import requiring
-from .queries import JOB, TARGET_UP, scrape_targets
+from .queries import INSTANCE, JOB, TARGET_PARTS, TARGET_UP
 
 
 @pytest.mark.critical
-def test_scrape_targets_up(
-    gate: Observer, metrics: MetricSnapshot, gate_config: GateConfig
-) -> None:
+@pytest.mark.parametrize("part", TARGET_PARTS)
+def test_scrape_targets_up(gate: Observer, part: str, targets_up: Answer) -> None:
     """Scrape targets up
 
-    up == 1 for every target of the configured jobs; a job without any target is no_data.
+    up == 1 for every target of the part's job (serving, worker-rl, the GPU exporter, the extra
+    jobs), so a dead exporter never leaves a check judging only what it still sees; a job without
+    any target is no_data.
     """
-    jobs = gate_config.checks.scrape_targets_up.jobs
     gate.expect(
-        requiring(metrics.ask(scrape_targets(gate_config)), JOB, jobs),
+        targets_up,
         "==",
         TARGET_UP,
-        what="scrape target up",
+        what=f"{part} scrape target up",
         unit="",
-        label_keys=(JOB, "instance"),
+        label_keys=(JOB, INSTANCE),
     )

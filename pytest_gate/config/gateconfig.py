@@ -48,6 +48,7 @@ __all__ = ["ConfigError", "GateConfig", "load_config"]
 COMPONENTS = (SERVING, WORKER_RL)
 GPU_MODES = ("required", "none")
 CUSTOM_ENABLED = "enabled"
+AUTO_JOB = "auto"
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,14 @@ class GateConfig:
         if m.gpu_exporter == CUSTOM:
             return custom(m.gpu_memory_total, m.gpu_memory_used, m.gpu_memory_free)
         return PRESETS[m.gpu_exporter]
+
+    @property
+    def gpu_exporter_job(self) -> str:
+        """The job scraping the GPU exporter: ``[checks.scrape_targets_up] gpu_exporter_job``, or
+        with ``"auto"`` the preset's usual job (``gpu-exporter``, ``dcgm-exporter``,
+        ``nvidia-smi-exporter``)."""
+        job = self.checks.scrape_targets_up.gpu_exporter_job
+        return self.gpu_exporter.job if job == AUTO_JOB else job
 
     def check_enablement(self, name: str) -> str | None:
         """``None`` when check ``name`` applies here, else the reason it is not applicable."""

@@ -39,6 +39,9 @@ class GpuExporter:
     uuid_label: str
     index_label: str | None
     model_label: str
+    job: str
+    """The Prometheus job that usually scrapes it (``[checks.scrape_targets_up] gpu_exporter_job
+    = "auto"``): the gate checks that every target of this job is up."""
     info: str | None = None
     """An info metric (value 1) whose labels, joined on the UUID, name each GPU."""
     info_labels: tuple[str, ...] = ()
@@ -69,6 +72,7 @@ PYTEST_GATE = GpuExporter(
     uuid_label="uuid",
     index_label="gpu",
     model_label="name",
+    job="gpu-exporter",
     label_keys=("instance", "gpu", "uuid", "name"),
 )
 DCGM = GpuExporter(
@@ -81,6 +85,7 @@ DCGM = GpuExporter(
     uuid_label="UUID",
     index_label="gpu",
     model_label="modelName",
+    job="dcgm-exporter",
     label_keys=("Hostname", "hostname", "instance", "gpu", "GPU_I_ID", "UUID", "modelName"),
 )
 NVIDIA_SMI = GpuExporter(
@@ -93,6 +98,7 @@ NVIDIA_SMI = GpuExporter(
     uuid_label="uuid",
     index_label="index",
     model_label="name",
+    job="nvidia-smi-exporter",
     info="nvidia_smi_gpu_info",
     info_labels=("name", "index"),
     label_keys=("instance", "index", "uuid", "name"),
@@ -114,5 +120,6 @@ def custom(total: str, used: str, free: str) -> GpuExporter:
         uuid_label="uuid",
         index_label="gpu",
         model_label="name",
+        job=PYTEST_GATE.job,
         label_keys=PYTEST_GATE.label_keys,
     )

@@ -22,7 +22,7 @@ from pytest_gate.config.checkconfig import (
     POSITIVE,
     RATIO,
     TEXT,
-    ScrapeTargetsUp,
+    ListedTargetsUp,
     SmokeCheck,
 )
 from pytest_gate.config.gpuexporters import CUSTOM, EXPORTER_CHOICES, PRESETS, GpuExporter, custom
@@ -185,7 +185,7 @@ class VllmChecks:
     requests_waiting: GaugeAverage
     preemptions: Preemptions
     aborted_share: WindowedRatio
-    scrape_targets_up: ScrapeTargetsUp
+    scrape_targets_up: ListedTargetsUp
     gpu_memory: GpuMemory
     models_listed: SmokeCheck
     chat_json_schema: SmokeCheck

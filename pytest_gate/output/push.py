@@ -12,18 +12,26 @@ global one) and pushed with ``PUT`` under the grouping key ``job="deployment_gat
 removed from the suite does not linger as a stale series. Every failure becomes a
 :class:`PushError` whose message says what went wrong and how to fix it; the caller reports it and
 never lets it change the verdict.
+
+The push goes through the gate's own HTTP client (:mod:`pytest_gate.sources.http`), so it honours
+the proxy variables exactly as the queries do, sends a ``user:password@`` of the URL as basic auth
+to that origin only, and never shows it.
 """
 
 from __future__ import annotations
 
-import urllib.error
+import base64
 from collections.abc import Collection, Sequence
-from urllib.parse import urlsplit
+from urllib.parse import quote_plus, urlsplit
 
-from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
+from prometheus_client import CollectorRegistry, Gauge
+from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
+from pytest_gate.core.deadline import Deadline, DeadlineExceeded
 from pytest_gate.core.decision import GAUGE_VALUES
 from pytest_gate.core.urls import redact
+from pytest_gate.sources.base import SourceConfigError
+from pytest_gate.sources.http import HttpClient, TransportError
 
 JOB_NAME = "deployment_gate"
 """The ``job`` grouping key every push uses (the alert rules select on it)."""
@@ -98,35 +106,43 @@ def push_gate_status(
     gateway = _checked_gateway(url)
     registry = build_gate_registry(environment, verdict, checks, waived)
     shown = redact(gateway)
+    body = generate_latest(registry)
+    path = f"/metrics/{_grouping('job', JOB_NAME)}/{_grouping('environment', environment)}"
     try:
-        push_to_gateway(
-            gateway,
-            job=JOB_NAME,
-            registry=registry,
-            grouping_key={"environment": environment},
-            timeout=timeout_seconds,
-        )
-    except urllib.error.HTTPError as exc:
-        body = _read_body(exc)
+        client = HttpClient.plain(gateway, "--gate-pushgateway")
+    except SourceConfigError as exc:
+        raise PushError(str(exc)) from None
+    try:
+        response = client.put(path, body, CONTENT_TYPE_LATEST, Deadline(timeout_seconds))
+    except (DeadlineExceeded, TransportError) as exc:
+        if isinstance(exc, DeadlineExceeded) or "timed out" in str(exc):
+            raise PushError(
+                f"Pushgateway at {shown} did not answer within {timeout_seconds:g} s; check that "
+                "it is up and reachable, or raise the push timeout"
+            ) from None
         raise PushError(
-            f"Pushgateway at {shown} answered HTTP {exc.code} {exc.reason}{body}; check that the "
-            "URL points at a Pushgateway (default port 9091) and that it accepts pushes"
-        ) from None
-    except TimeoutError:
-        raise PushError(
-            f"Pushgateway at {shown} did not answer within {timeout_seconds:g} s; check that it "
-            "is up and reachable, or raise the push timeout"
-        ) from None
-    except urllib.error.URLError as exc:
-        raise PushError(
-            f"cannot reach the Pushgateway at {shown}: {exc.reason}; check the host and port "
+            f"cannot reach the Pushgateway at {shown}: {exc}; check the host and port "
             "given to --gate-pushgateway"
         ) from None
-    except (OSError, ValueError) as exc:
+    finally:
+        client.close()
+    if not 200 <= response.status < 300:
+        text = client.redact(response.body.decode("utf-8", "replace")).strip()
+        said = f" ({text[:_HTTP_BODY_CHARS]})" if text else ""
         raise PushError(
-            f"pushing to the Pushgateway at {shown} failed: {exc}; check the URL given to "
-            "--gate-pushgateway"
-        ) from None
+            f"Pushgateway at {shown} answered HTTP {response.status} {response.reason}{said}; "
+            "check that the URL points at a Pushgateway (default port 9091) and that it accepts "
+            "pushes"
+        )
+
+
+def _grouping(key: str, value: str) -> str:
+    """One grouping-key path segment, as the Pushgateway API and prometheus_client write it."""
+    if not value:
+        return f"{key}@base64/="
+    if "/" in value:
+        return f"{key}@base64/" + base64.urlsafe_b64encode(value.encode()).decode("ascii")
+    return f"{key}/{quote_plus(value)}"
 
 
 def _checked_gateway(url: str) -> str:
@@ -149,11 +165,6 @@ def _checked_gateway(url: str) -> str:
             f"Pushgateway URL {redact(url)!r} is not an http(s) URL with a host; "
             "pass --gate-pushgateway http://host:9091"
         )
-    if parts.username is not None or parts.password is not None:
-        raise PushError(
-            "Pushgateway URL carries credentials, which this client does not send; "
-            "put an authenticating proxy in front or use an unauthenticated in-cluster URL"
-        )
     return candidate
 
 
@@ -163,11 +174,3 @@ def _fold_variants(checks: Sequence[tuple[str, str, bool]]) -> dict[tuple[str, s
         key = (check, severity)
         folded[key] = folded.get(key, True) and bool(ok)
     return folded
-
-
-def _read_body(exc: urllib.error.HTTPError) -> str:
-    try:
-        text = exc.read().decode("utf-8", "replace").strip()
-    except OSError:
-        return ""
-    return f" ({text[:_HTTP_BODY_CHARS]})" if text else ""

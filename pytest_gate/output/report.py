@@ -21,6 +21,7 @@ from pytest_gate.core.atomicfile import write_atomic
 from pytest_gate.core.decision import Decision, Outcome, Severity, Verdict, effect_of
 from pytest_gate.core.durations import duration
 from pytest_gate.core.query import Coverage
+from pytest_gate.core.urls import scrub_userinfo
 
 SCHEMA_VERSION = 1
 REPORT_WRITE_FAILED = (
@@ -164,6 +165,7 @@ class ReportWriteError(Exception):
 def write_report(path: Path, data: Any) -> None:
     """Write ``data`` to ``path`` atomically (temp file in the same directory, then rename)."""
     text = dumps_strict(data)  # build_report sanitised it; a stray NaN is refused here
+    text = scrub_userinfo(text)  # a URL a check built from --serving-url keeps no password
     try:
         write_atomic(path, text.encode("utf-8"))
     except OSError as exc:

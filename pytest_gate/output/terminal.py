@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pytest_gate.checks.observe import NEGATIONS, format_value
 from pytest_gate.config.waivers import Waiver
 from pytest_gate.core.decision import VERDICTS, Decision, Outcome, Severity, Verdict
+from pytest_gate.core.urls import scrub_userinfo
 from pytest_gate.output.report import CheckRecord
 
 COLOURS = {verdict: facts.colour for verdict, facts in VERDICTS.items()}
@@ -96,7 +97,7 @@ def shared_cause_lines(causes: Sequence[str], records: Sequence[CheckRecord]) ->
     """``cause 1 (16 checks): no metric source is given; pass ...`` once per shared cause."""
     details = [check_detail(r) for r in records]
     return [
-        f"cause {index} ({details.count(cause)} checks): {cause}"
+        scrub_userinfo(f"cause {index} ({details.count(cause)} checks): {cause}")
         for index, cause in enumerate(causes, start=1)
     ]
 
@@ -115,7 +116,7 @@ def check_line(
     detail = check_detail(record)
     if detail in causes:
         detail = f"cause {causes.index(detail) + 1} below"
-    text = f"{head}: {detail}" if detail else head
+    text = scrub_userinfo(f"{head}: {detail}" if detail else head)
     if width is not None and len(text) > width:
         text = text[: max(width - len(CUT), 0)] + CUT
     return text, colour
@@ -137,7 +138,7 @@ def detail_lines(record: CheckRecord) -> list[str]:
         lines.append(f"    {name}: {format_value(series.value, obs.unit)}{behind}")
     if obs.coverage is not None and obs.coverage.summary():
         lines.append(f"    coverage: {obs.coverage.summary()}")
-    return lines
+    return [scrub_userinfo(line) for line in lines]
 
 
 def waiver_text(waiver: Waiver) -> str:
@@ -201,4 +202,4 @@ def github_summary(
             f"| {check_label(c)} | {c.severity.value} | {c.outcome.value} | {shown} | {limit} "
             f"| {message} |"
         )
-    return "\n".join(lines) + "\n"
+    return scrub_userinfo("\n".join(lines) + "\n")

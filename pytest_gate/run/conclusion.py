@@ -24,7 +24,7 @@ from pytest_gate.core.decision import (
     Verdict,
     decide,
 )
-from pytest_gate.core.urls import redact
+from pytest_gate.core.urls import redact, scrub_userinfo
 from pytest_gate.output.report import (
     CheckRecord,
     ReportWriteError,
@@ -223,7 +223,9 @@ def _push(
     try:
         push_gate_status(url, environment, verdict.value, rows, timeout_seconds=5.0, waived=waived)
     except PushError as exc:
-        state.messages.append(PUSH_FAILED.format(url=url, cause=exc))
+        state.messages.append(
+            PUSH_FAILED.format(url=redact(url if "://" in url else "http://" + url), cause=exc)
+        )
 
 
 def _github_summary(
@@ -279,7 +281,7 @@ def show(reporter: pytest.TerminalReporter, config: pytest.Config, state: GateSe
         for line in shared_cause_lines(causes, checks):
             reporter.write_line(f"gate: {line}", red=True)
     for message in state.messages:
-        reporter.write_line(f"gate: {message}", red=True)
+        reporter.write_line(scrub_userinfo(f"gate: {message}"), red=True)
     text, colour = traffic_light(state.decision, checks)
     reporter.write_line(text, **{colour: True, "bold": True})
     if state.report_dict is not None and state.report_dict.get("dry_run"):

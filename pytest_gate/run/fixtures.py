@@ -22,6 +22,7 @@ import pytest
 
 from pytest_gate.checks.observe import GateDataError, GateNoData, Observer
 from pytest_gate.config.options import GateOptions
+from pytest_gate.config.transport import with_ini
 from pytest_gate.core.deadline import Deadline
 from pytest_gate.run.session import GATE_SESSION
 from pytest_gate.stats.canary import CanarySelection
@@ -92,7 +93,7 @@ def open_metrics(config: pytest.Config) -> tuple[MetricSnapshot | None, list[Que
         started_monotonic=state.started,
     )
     try:
-        snapshot = open_snapshot(settings)
+        snapshot = open_snapshot(settings, env=with_ini(config.getini, os.environ))
     except SourceConfigError as exc:
         return None, [], str(exc)
     planned: list[Query] = []

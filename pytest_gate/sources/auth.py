@@ -24,6 +24,33 @@ WHERE_CREDENTIALS_GO = (
     f"credentials come from {TOKEN_ENV} (bearer token) or {USER_ENV} + {PASSWORD_ENV} (basic auth)"
 )
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+PROXY_AUTH_STATUS = 407
+PROXY_HINT = (
+    "the forward proxy wants credentials; put them in the proxy variable, e.g. "
+    "HTTP_PROXY=http://user:password@proxy-host:3128 (or add the host to NO_PROXY if it should "
+    "be reached directly)"
+)
+_PRINTABLE = frozenset(chr(c) for c in range(0x21, 0x7F))
+BAD_SECRET = (
+    "{name} holds a control character, a space or a character outside ASCII (the value is not "
+    "shown); check how it is set: no quotes, no line break inside, e.g. "
+    'export {name}="$(cat token-file)"'
+)
+
+
+def _checked(name: str, value: str | None) -> str | None:
+    """A credential without what a file adds (a token's surrounding whitespace, a password's
+    trailing line break); one that could not go into an HTTP header is refused, never shown."""
+    if value is None:
+        return None
+    stripped = value.strip() if name == TOKEN_ENV else value.rstrip("\r\n")
+    if not stripped.strip():
+        return None
+    if name == TOKEN_ENV and not set(stripped) <= _PRINTABLE:
+        raise SourceConfigError(BAD_SECRET.format(name=name))
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in stripped):
+        raise SourceConfigError(BAD_SECRET.format(name=name))
+    return stripped
 
 
 def bearer(token: str) -> str:
@@ -75,9 +102,9 @@ def credentials(
     url_user: str | None, url_password: str | None, env: Mapping[str, str]
 ) -> Credentials:
     """The credentials to send; raises :class:`SourceConfigError` for half-set or conflicting ones."""
-    token = env.get(TOKEN_ENV) or None
-    user = env.get(USER_ENV) or None
-    password = env.get(PASSWORD_ENV) or None
+    token = _checked(TOKEN_ENV, env.get(TOKEN_ENV))
+    user = _checked(USER_ENV, env.get(USER_ENV))
+    password = _checked(PASSWORD_ENV, env.get(PASSWORD_ENV))
     if (user is None) != (password is None):
         raise SourceConfigError(
             f"only one of {USER_ENV} and {PASSWORD_ENV} is set; set both for basic auth, or neither"
@@ -90,13 +117,14 @@ def credentials(
         raise SourceConfigError(
             f"both a bearer token ({TOKEN_ENV}) and basic auth are set; keep only one of them"
         )
-    given = tuple(n for n in CREDENTIAL_ENVS if env.get(n))
-    empty = tuple(n for n in CREDENTIAL_ENVS if n in env and not env[n])
+    given = tuple(n for n in CREDENTIAL_ENVS if env.get(n, "").strip())
+    empty = tuple(n for n in CREDENTIAL_ENVS if n in env and not env[n].strip())
     if token is not None:
-        return Credentials(bearer(token), (token,), given, empty)
+        return Credentials(bearer(token), (token, env[TOKEN_ENV]), given, empty)
     if user is not None:
         header = basic(user, password or "")
-        return Credentials(header, tuple(s for s in (user, password) if s), given, empty)
+        given_secrets = (user, password or "", env[USER_ENV], env[PASSWORD_ENV])
+        return Credentials(header, tuple(s for s in given_secrets if s), given, empty)
     if url_user is not None:
         header = basic(url_user, url_password or "")
         secrets = tuple(s for s in (url_user, url_password) if s)
@@ -105,22 +133,27 @@ def credentials(
 
 
 def refusal(
-    status: int, reason: str, location: str, base_url: str, sent: Credentials
+    status: int, reason: str, location: str, base_url: str, sent: Credentials, also: str = ""
 ) -> str | None:
-    """Why an HTTP 401, 403 or redirect means the request was not let in; ``None`` otherwise.
+    """Why an HTTP 401, 403, 407 or redirect means the request was not let in; else ``None``.
 
-    ``location`` is the redirect's target (shown without its query, which may hold tokens).
+    ``location`` is the redirect's target (shown without its query, which may hold tokens);
+    ``also`` says what else was sent (client certificate, extra header names), never a value.
     """
-    where = f"{WHERE_CREDENTIALS_GO}; {sent.state()}"
+    where = f"{WHERE_CREDENTIALS_GO}; {sent.state()}" + (f"; {also}" if also else "")
+    if status == PROXY_AUTH_STATUS:
+        return f"HTTP {status} {reason}: {PROXY_HINT}"
     if status == 401:
         fix = "Check that they are valid and not expired" if sent.sent_any else "Set one of them"
+        if also:
+            fix += " (and the client certificate or tenant header it demands, if any)"
         return (
             f"HTTP 401 {reason}: Prometheus or a proxy before it wants credentials; {where}. {fix}"
         )
     if status == 403:
         return (
             f"HTTP 403 {reason}: the request was refused; {where}. Use credentials that may read "
-            "the query API"
+            "the query API (and the client certificate or tenant header the server demands)"
         )
     if status in REDIRECT_STATUSES:
         target = redact(urljoin(base_url + "/", location)) if location else "(no Location)"

@@ -4,7 +4,8 @@ Why ``http.client`` and not ``requests``: measured on this project's 2-core mach
 "Metric sources"), ``import requests`` costs about 40 ms and 42 concurrent queries on loopback
 take 45 ms through a ``requests.Session`` (15.8 ms through ``urllib3`` alone) but 9 ms through
 ``http.client``; the gate needs none of what ``requests`` adds (no cookies, no proxies from the
-environment, no redirects for API calls, no content negotiation).
+environment beyond the standard proxy variables, no redirects for API calls, no content
+negotiation).
 
 Every call takes its timeout from the shared :class:`~pytest_gate.core.deadline.Deadline` and reads the
 body one socket read at a time, checking the deadline between reads, so a slow or dripping server
@@ -12,6 +13,10 @@ cannot outlast it. Transport errors (connection refused, reset, dropped) are ret
 number of times inside the deadline; an HTTP status or a body is never retried. Credentials (from
 the URL or the environment, see :mod:`pytest_gate.sources.auth`) are sent as a header and scrubbed
 from every message and every reported URL. ``ssl`` is imported only for an ``https`` URL.
+
+Credentials and extra headers go only to the origin (scheme, host, port) they were given for: a
+redirect elsewhere drops them, and a redirect from https to http is refused (DESIGN §5). Requests
+go through the proxy the standard variables name (:mod:`pytest_gate.sources.proxy`).
 """
 
 from __future__ import annotations
@@ -21,24 +26,33 @@ import http.client
 import json
 import os
 import queue
-import socket
-import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlencode, urljoin, urlsplit
 
+from pytest_gate.config.transport import CA_BUNDLE_ENV
 from pytest_gate.core.deadline import Deadline, DeadlineExceeded
-from pytest_gate.core.urls import redact
+from pytest_gate.core.urls import origin, redact
 from pytest_gate.sources.auth import REDIRECT_STATUSES, Credentials, credentials
 from pytest_gate.sources.base import SourceConfigError
+from pytest_gate.sources.causes import (
+    UNRESOLVED,
+    cause,
+    is_tls_error,
+    proxy_refusal,
+    unresolved_hint,
+    via,
+)
+from pytest_gate.sources.proxy import Proxy, proxy_for, proxy_secrets
+from pytest_gate.sources.transport import Transport, tls_failure, transport_from_env
 
 if TYPE_CHECKING:
     import ssl
 
-CA_BUNDLE_ENV = "GATE_PROMETHEUS_CA_BUNDLE"
+__all__ = ["CA_BUNDLE_ENV", "Endpoint", "HttpClient", "HttpResponse", "TransportError"]
+
 TRANSPORT_RETRIES = 2
 RETRY_BACKOFF_SECONDS = 0.1
 MAX_BODY_BYTES = 64 * 1024 * 1024
@@ -100,99 +114,61 @@ class Endpoint:
         return cls(clean, user, password)
 
 
-def _ca_bundle_from_env(env: Mapping[str, str]) -> str | None:
-    bundle = env.get(CA_BUNDLE_ENV)
-    if not bundle:
-        return None
-    if not Path(bundle).is_file():
-        raise SourceConfigError(
-            f"{CA_BUNDLE_ENV}={bundle!r} is not a readable file; point it at your CA's PEM file"
-        )
-    return bundle
-
-
-def _chain(error: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    todo: list[BaseException] = [error]
-    while todo:
-        current = todo.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        todo.extend(e for e in (current.__cause__, current.__context__) if e is not None)
-
-
-def _cause(error: BaseException) -> str:
-    """A short name for a transport failure."""
-    for inner in _chain(error):
-        if isinstance(inner, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(inner, ConnectionResetError | BrokenPipeError):
-            return "connection reset by peer"
-        if isinstance(inner, socket.gaierror):
-            return "host name could not be resolved"
-        if isinstance(inner, http.client.RemoteDisconnected | http.client.IncompleteRead):
-            return "server closed the connection without a response"
-    return f"connection failed ({type(error).__name__})"
-
-
-def _is_tls_error(error: BaseException) -> bool:
-    """An ``ssl.SSLError`` (only possible once an https connection imported ``ssl``)."""
-    tls = sys.modules.get("ssl")
-    return tls is not None and isinstance(error, tls.SSLError)
-
-
-def _tls_cause(error: BaseException) -> str:
-    verify_message = getattr(error, "verify_message", None)
-    if verify_message:
-        return str(verify_message)
-    reason = getattr(error, "reason", None)
-    return str(reason) if reason else type(error).__name__
-
-
 class _Retryable(Exception):
     """A transport error worth one more try (refused, reset, dropped)."""
 
 
 class HttpClient:
-    """GETs and POSTs against one base URL within the gate's deadline (thread-safe)."""
+    """GETs, POSTs and PUTs against one base URL within the gate's deadline (thread-safe)."""
 
     def __init__(
         self,
         endpoint: Endpoint,
         *,
         sent: Credentials | None = None,
-        ca_bundle: str | None = None,
+        transport: Transport | None = None,
+        env: Mapping[str, str] | None = None,
         retries: int = TRANSPORT_RETRIES,
         follow_redirects: bool = True,
     ) -> None:
         self.url = endpoint.url
         self.credentials = sent if sent is not None else Credentials()
         """What this client sends (variable names, never values), for refusal messages."""
-        self._secrets = self.credentials.secrets
+        self.transport = transport if transport is not None else Transport()
+        """CA bundle, client certificate and extra headers (values never shown)."""
+        self._env = dict(os.environ if env is None else env)
+        self._origin = origin(self.url)
+        scheme, host, port = self._origin
+        self.proxy = proxy_for(scheme, host, port, self._env)  # a bad proxy variable fails here
+        """The proxy requests to this client's origin go through, or ``None``."""
+        self._secrets = tuple(
+            s
+            for s in (*self.credentials.secrets, *self.transport.secrets, *proxy_secrets(self._env))
+            if s
+        )
         self._retries = retries
         self._follow_redirects = follow_redirects
-        self._ca_bundle = ca_bundle
-        self._tls: ssl.SSLContext | None = None
+        self._tls: dict[bool, ssl.SSLContext] = {}
         self._idle: queue.SimpleQueue[http.client.HTTPConnection] = queue.SimpleQueue()
         self._closed = False
 
     @classmethod
     def from_env(cls, url: str, option: str, env: Mapping[str, str] | None = None) -> HttpClient:
-        """A Prometheus API client for ``url``: auth and CA bundle from ``env`` (default
-        ``os.environ``); redirects are not followed (a login page is a refusal, not an answer)."""
+        """A Prometheus API client for ``url``: auth, TLS files and extra headers from ``env``
+        (default ``os.environ``); redirects are not followed (a login page is a refusal)."""
         env = os.environ if env is None else env
         endpoint = Endpoint.parse(url, option)
         sent = credentials(endpoint.user, endpoint.password, env)
-        return cls(endpoint, sent=sent, ca_bundle=_ca_bundle_from_env(env), follow_redirects=False)
+        transport = transport_from_env(env)
+        return cls(endpoint, sent=sent, transport=transport, env=env, follow_redirects=False)
 
     @classmethod
-    def plain(cls, url: str, option: str) -> HttpClient:
-        """A client using only the credentials in ``url`` itself (basic auth), if any."""
+    def plain(cls, url: str, option: str, env: Mapping[str, str] | None = None) -> HttpClient:
+        """A client using only the credentials in ``url`` itself (basic auth), if any, and the
+        proxy variables of ``env``."""
         endpoint = Endpoint.parse(url, option)
         sent = credentials(endpoint.user, endpoint.password, {})  # no environment: the URL's own
-        return cls(endpoint, sent=sent)
+        return cls(endpoint, sent=sent, env=env)
 
     def redact(self, text: str) -> str:
         """``text`` with every credential replaced by ``***``."""
@@ -206,6 +182,11 @@ class HttpClient:
         return self._send(
             _Request("POST", self.url + path, {"Content-Type": FORM_TYPE}, body), deadline
         )
+
+    def put(self, path: str, body: bytes, content_type: str, deadline: Deadline) -> HttpResponse:
+        """PUT ``body`` to ``base + path``."""
+        headers = {"Content-Type": content_type}
+        return self._send(_Request("PUT", self.url + path, headers, body), deadline)
 
     def post_json(self, path: str, payload: object, deadline: Deadline) -> HttpResponse:
         """POST ``payload`` as JSON to ``base + path`` (an API call of a smoke check)."""
@@ -236,14 +217,21 @@ class HttpClient:
                 and request.method == "GET"
             ):
                 return response
-            request = dataclasses.replace(request, url=urljoin(request.url, response.location))
+            target = urljoin(request.url, response.location)
+            if urlsplit(request.url).scheme == "https" and urlsplit(target).scheme != "https":
+                raise TransportError(
+                    f"refused a redirect from https to {redact(target)}: it would leave TLS; "
+                    "point the URL at the address that answers over https"
+                )
+            request = dataclasses.replace(request, url=target)
         raise TransportError(f"more than {MAX_REDIRECTS} redirects")
 
     def _retrying(self, request: _Request, deadline: Deadline) -> HttpResponse:
         attempt = 0
         while True:
             try:
-                return self._once(request, deadline)
+                # a retry opens a fresh connection: the pooled one may have been closed under us
+                return self._once(request, deadline, fresh=attempt > 0)
             except _Retryable as error:
                 attempt += 1
                 pause = RETRY_BACKOFF_SECONDS * 2 ** (attempt - 1)
@@ -251,17 +239,34 @@ class HttpClient:
                     raise TransportError(self.redact(str(error))) from error
                 time.sleep(pause)
 
-    def _once(self, request: _Request, deadline: Deadline) -> HttpResponse:
-        parts = urlsplit(request.url)
-        same_origin = request.url.startswith(self.url)
-        connection = self._connection(parts.scheme, parts.hostname or "", parts.port, same_origin)
-        timeout = deadline.timeout(deadline.seconds)
-        sent = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity", **request.headers}
-        if self.credentials.authorization and same_origin:
+    def _headers(self, request: _Request, home: bool, proxy: Proxy | None) -> dict[str, str]:
+        """What one request carries: credentials and extra headers only to this client's origin."""
+        sent = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
+        if home:
+            sent.update(self.transport.headers)
+        sent.update(request.headers)
+        if home and self.credentials.authorization:
             sent["Authorization"] = self.credentials.authorization
+        if proxy is not None and proxy.authorization and not request.url.startswith("https:"):
+            sent["Proxy-Authorization"] = proxy.authorization  # https: in the CONNECT instead
+        return sent
+
+    def _once(self, request: _Request, deadline: Deadline, fresh: bool = False) -> HttpResponse:
+        parts = urlsplit(request.url)
+        here = origin(request.url)
+        home = here == self._origin
+        try:
+            proxy = self.proxy if home else proxy_for(*here, self._env)
+        except SourceConfigError as error:
+            raise TransportError(str(error)) from error
+        connection = self._connection(here, proxy, home=home, pooled=home and not fresh)
+        timeout = deadline.timeout(deadline.seconds)
+        sent = self._headers(request, home, proxy)
         target = parts.path or "/"
         if parts.query:
             target += "?" + parts.query
+        if proxy is not None and here[0] == "http":  # absolute-form through a forward proxy
+            target = f"http://{parts.netloc.rpartition('@')[2]}{target}"
         try:
             connection.timeout = timeout
             if connection.sock is not None:
@@ -277,15 +282,8 @@ class HttpClient:
             raise _timed_out(deadline, self.url) from error
         except (OSError, http.client.HTTPException) as error:
             connection.close()
-            if _is_tls_error(error):
-                raise TransportError(
-                    f"TLS verification failed ({_tls_cause(error)}); set {CA_BUNDLE_ENV} to "
-                    "your CA's PEM file if the server uses a private CA"
-                ) from error
-            if isinstance(error, OSError | http.client.IncompleteRead):
-                raise _Retryable(_cause(error)) from error
-            raise TransportError(self.redact(f"request failed: {error}")[:300]) from error
-        if same_origin and not response.will_close and not self._closed:
+            raise self._failure(error, proxy, here[0]) from error
+        if home and not response.will_close and not self._closed:
             self._idle.put(connection)
         else:
             connection.close()
@@ -297,24 +295,47 @@ class HttpClient:
             location=response.getheader("Location", "") or "",
         )
 
+    def _failure(self, error: BaseException, proxy: Proxy | None, scheme: str) -> Exception:
+        """The exception to raise for a request that got no response."""
+        if is_tls_error(error):
+            return TransportError(tls_failure(error, self.transport))
+        if proxy is not None and (refused := proxy_refusal(error, proxy)) is not None:
+            return TransportError(refused)
+        if isinstance(error, OSError | http.client.IncompleteRead):
+            said = cause(error)
+            if proxy is None and said == UNRESOLVED:
+                return _Retryable(said + unresolved_hint(scheme))
+            return _Retryable(said + via(proxy))
+        return TransportError(self.redact(f"request failed: {error}")[:300])
+
     def _connection(
-        self, scheme: str, host: str, port: int | None, pooled: bool
+        self, here: tuple[str, str, int], proxy: Proxy | None, *, home: bool, pooled: bool
     ) -> http.client.HTTPConnection:
         if pooled:
             try:
                 return self._idle.get_nowait()
             except queue.Empty:
                 pass
-        if scheme == "https":
-            return http.client.HTTPSConnection(host, port, context=self._tls_context())
-        return http.client.HTTPConnection(host, port)
+        scheme, host, port = here
+        if proxy is None:
+            if scheme == "https":
+                return http.client.HTTPSConnection(host, port, context=self._tls_context(home))
+            return http.client.HTTPConnection(host, port)
+        if scheme == "http":
+            return http.client.HTTPConnection(proxy.host, proxy.port)
+        tunnel = http.client.HTTPSConnection(
+            proxy.host, proxy.port, context=self._tls_context(home)
+        )
+        auth = {"Proxy-Authorization": proxy.authorization} if proxy.authorization else None
+        tunnel.set_tunnel(host, port, headers=auth)
+        return tunnel
 
-    def _tls_context(self) -> ssl.SSLContext:
-        if self._tls is None:
-            import ssl
-
-            self._tls = ssl.create_default_context(cafile=self._ca_bundle)
-        return self._tls
+    def _tls_context(self, home: bool) -> ssl.SSLContext:
+        """The verifying TLS context; the client certificate is offered only to this origin."""
+        if home not in self._tls:
+            transport = self.transport if home else Transport(ca_bundle=self.transport.ca_bundle)
+            self._tls[home] = transport.tls_context()
+        return self._tls[home]
 
 
 def _timed_out(deadline: Deadline, url: str) -> Exception:

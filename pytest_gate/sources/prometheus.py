@@ -232,6 +232,7 @@ class PrometheusSource:
             response.location,
             self.url,
             self._client.credentials,
+            self._client.transport.state(),
         )
         if refused is not None:
             raise ResultError(refused)

@@ -28,6 +28,7 @@ from pytest_gate.core.query import (
     SeriesValue,
 )
 from pytest_gate.sources import exposition, promql
+from pytest_gate.sources.auth import PROXY_AUTH_STATUS, PROXY_HINT
 from pytest_gate.sources.base import failed, succeeded
 from pytest_gate.sources.http import HttpClient, TransportError
 from pytest_gate.sources.joins import Joined, join_quantile, join_ratio
@@ -174,7 +175,8 @@ class ScrapeSource:
         except TransportError as error:
             return f"scrape of {client.url} failed: {error}"
         if not 200 <= response.status < 300:
-            return f"scrape of {client.url} failed: HTTP {response.status} {response.reason}"
+            hint = f"; {PROXY_HINT}" if response.status == PROXY_AUTH_STATUS else ""
+            return f"scrape of {client.url} failed: HTTP {response.status} {response.reason}{hint}"
         instance = _instance(client.url) if label else None
         try:
             text = response.body.decode("utf-8")

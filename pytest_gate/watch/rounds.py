@@ -82,15 +82,16 @@ def child_env(number: int, previous: Path | None = None) -> dict[str, str]:
 
 
 def round_time(args: Sequence[str], clock: Callable[[], float] = time.time) -> list[str]:
-    """``--gate-time`` at this whole second, unless the command line fixes T or replays.
+    """``--gate-time`` at the next whole second, unless the command line fixes T or replays.
 
-    Whole seconds make every canary window of the watch start exactly at its anchor (windows are
+    The next second, not this one: a round must see everything that happened before it started (a
+    T rounded down could predate a change the previous round's observer already saw). Whole seconds make every canary window of the watch start exactly at its anchor (windows are
     whole seconds), so the e-process's increments are disjoint (:mod:`pytest_gate.stats.sequential`).
     """
     fixed = ("--gate-time", "--gate-replay")
     if any(arg in fixed or arg.startswith(tuple(f + "=" for f in fixed)) for arg in args):
         return []
-    return ["--gate-time", str(math.floor(clock()))]
+    return ["--gate-time", str(math.ceil(clock()))]
 
 
 def run_round(

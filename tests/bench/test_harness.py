@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from bench.floor import main as floor_main
+from bench.instancedata import write_openmetrics
 from bench.measure import run_child
 from bench.proxy import delay_proxy
 
@@ -122,3 +123,35 @@ def test_bench_command_writes_a_results_file(tmp_path: Path) -> None:
     text = output.read_text()
     assert "## 4. Replay" in text
     assert "| replay of a recording |" in text
+
+
+def test_instance_data_gives_every_added_instance_the_full_serving_series(tmp_path: Path) -> None:
+    """Each added instance has every §6 serving series: 48 counter and histogram series (3 HTTP,
+    6 brief, 3 repair, 30 latency histogram, 6 cache), 9 model gauges and its ``up``."""
+    path = tmp_path / "data.om"
+    write_openmetrics(path, (3,))
+    lines = path.read_text().splitlines()
+    assert lines[-1] == "# EOF"
+    series = {line.rsplit(" ", 2)[0] for line in lines if 'instance="serving-2:8000"' in line}
+    gauges = [s for s in series if s.startswith(("llm_model_", "up{"))]
+    assert (len(series) - len(gauges), len(gauges)) == (48, 9 + 1)
+
+
+@pytest.mark.prometheus
+def test_instances_bench_decides_go_at_two_instances(tmp_path: Path) -> None:
+    """``python -m bench --quick --only instances --instances 1,2`` backfills, decides GO, and
+    writes its table."""
+    output = tmp_path / "RESULTS.md"
+    sizes = ["--only", "instances", "--instances", "1,2"]
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", *sizes, "--output", str(output)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    text = output.read_text()
+    assert "## 2b. Scale: serving instances" in text
+    assert "| 2 instances |" in text

@@ -143,6 +143,11 @@ class ScenarioRunner:
                 )
         return self._futures[name].result()
 
+    def recording(self, name: str) -> Path:
+        """The recording the live run of scenario ``name`` wrote (after :meth:`runs`)."""
+        self.runs(name)
+        return self._directory / f"{name}.recording.json"
+
     def close(self) -> None:
         """Stop the pool (waits for runs in flight)."""
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -15,6 +15,7 @@ from tests.support.exporter_shapes import (
     H100_DCGM_TOTAL_MIB,
     H100_RESERVED_MIB,
     H100_SMI_TOTAL_BYTES,
+    SMI_INSTANCE,
     DcgmGpu,
     SmiGpu,
     write_dcgm,
@@ -39,6 +40,15 @@ GPU_TOTAL_BYTES = 80e9
 CPU_LIMIT_CORES = 2.0
 MEMORY_LIMIT_BYTES = 8 * 2**30
 MODEL_BY_MODE = {"fast": "mistral_7b", "balanced": "llama3_8b", "creative": "qwen_32b"}
+GPU_EXPORTER_TARGETS = {
+    "pytest-gate": {"job": "gpu-exporter", "instance": "node-a:9400"},
+    "dcgm": {"job": "dcgm-exporter", "instance": "gpu-node-1:9400"},
+    "nvidia-smi": {"job": "nvidia-smi-exporter", "instance": SMI_INSTANCE},
+}
+"""Each exporter shape's scrape target (the job its gpu_exporter preset gates by default)."""
+LOST_GPU_NODE = {"job": "gpu-exporter", "instance": "node-b:9400"}
+LOST_GPU_NODE_DOWN_SECONDS = 600
+"""How long before T the lost GPU node's exporter stopped answering scrapes."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +115,9 @@ class Scenario:
     new_instance: NewInstance | None = None
     gpu_exporter: str = "pytest-gate"
     """Whose series shape the GPUs are written in: pytest-gate, dcgm or nvidia-smi."""
+    lost_gpu_node: bool = False
+    """A second GPU node whose exporter target went down: its GPU series stop
+    :data:`LOST_GPU_NODE_DOWN_SECONDS` before T (stale at T), its ``up`` is 0 since."""
 
     @property
     def namespace(self) -> str:
@@ -242,6 +255,9 @@ def _histogram_counter(
 
 
 def _rl(om: OpenMetrics, base: dict[str, str], s: Scenario) -> None:
+    if s.algorithms:
+        target = {**base, "job": "worker-rl", "instance": "worker-rl-0:9100"}
+        _gauge(om, "up", target, [1.0 for _ in _gauge_steps()])
     steps = _gauge_steps(RL_HISTORY_SECONDS)
     for name, algo in s.algorithms.items():
         labels = {**base, "algorithm": name}
@@ -266,6 +282,10 @@ def _gpus(om: OpenMetrics, base: dict[str, str], s: Scenario) -> None:
     if s.gpu_free_ratios is None:
         return
     steps = _gauge_steps()
+    target = {**base, **GPU_EXPORTER_TARGETS[s.gpu_exporter]}
+    _gauge(om, "up", target, [1.0 for _ in steps])
+    if s.lost_gpu_node:
+        _lost_gpu_node(om, base)
     if s.gpu_exporter == "dcgm":
         total, reserved = H100_DCGM_TOTAL_MIB, H100_RESERVED_MIB
         dcgm = [
@@ -282,17 +302,29 @@ def _gpus(om: OpenMetrics, base: dict[str, str], s: Scenario) -> None:
         write_nvidia_smi(om, base, smi, steps)
         return
     for index, free_ratio in enumerate(s.gpu_free_ratios):
-        labels = {
-            **base,
-            "gpu": str(index),
-            "uuid": f"GPU-{index:04d}",
-            "name": "NVIDIA A100 80GB",
-            "instance": "node-a:9400",
-        }
-        free = GPU_TOTAL_BYTES * free_ratio
-        _gauge(om, "nvidia_gpu_memory_total_bytes", labels, [GPU_TOTAL_BYTES for _ in steps])
-        _gauge(om, "nvidia_gpu_memory_free_bytes", labels, [free for _ in steps])
-        _gauge(om, "nvidia_gpu_memory_used_bytes", labels, [GPU_TOTAL_BYTES - free for _ in steps])
+        _pytest_gate_gpu(om, {**base, "instance": "node-a:9400"}, index, free_ratio, steps)
+
+
+def _pytest_gate_gpu(
+    om: OpenMetrics, labels: dict[str, str], index: int, free_ratio: float, steps: list[float]
+) -> None:
+    """One GPU's three ``gate-vram --serve`` gauges at ``steps``."""
+    gpu = {**labels, "gpu": str(index), "uuid": f"GPU-{index:04d}", "name": "NVIDIA A100 80GB"}
+    free = GPU_TOTAL_BYTES * free_ratio
+    om.series("nvidia_gpu_memory_total_bytes", gpu, [(t, GPU_TOTAL_BYTES) for t in steps])
+    om.series("nvidia_gpu_memory_free_bytes", gpu, [(t, free) for t in steps])
+    om.series("nvidia_gpu_memory_used_bytes", gpu, [(t, GPU_TOTAL_BYTES - free) for t in steps])
+
+
+def _lost_gpu_node(om: OpenMetrics, base: dict[str, str]) -> None:
+    """node-b: two healthy GPUs until its exporter died, then only ``up == 0``."""
+    died = T - LOST_GPU_NODE_DOWN_SECONDS
+    steps = _gauge_steps()
+    alive = [t for t in steps if t <= died]
+    for index in (2, 3):
+        _pytest_gate_gpu(om, {**base, "instance": LOST_GPU_NODE["instance"]}, index, 0.40, alive)
+    target = {**base, **LOST_GPU_NODE}
+    om.series("up", target, [(t, 1.0 if t <= died else 0.0) for t in steps])
 
 
 def _resources(om: OpenMetrics, base: dict[str, str], s: Scenario) -> None:

@@ -69,8 +69,20 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "gpu-exporter-absent",
         "NO-GO",
-        {"test_vram_headroom": "no_data", "test_vram_headroom_margin": "no_data"},
+        {
+            "test_vram_headroom": "no_data",
+            "test_vram_headroom_margin": "no_data",
+            "test_scrape_targets_up[gpu-exporter]": "no_data",
+        },
         gpu_free_ratios=None,
+    ),
+    # Two exporter nodes; node-b's exporter died 10 minutes ago, so its GPUs are stale at T. The
+    # VRAM checks pass on node-a's two GPUs; the dead target makes the gate NO-GO, named.
+    Scenario(
+        "gpu-exporter-target-down",
+        "NO-GO",
+        {"test_scrape_targets_up[gpu-exporter]": "fail"},
+        lost_gpu_node=True,
     ),
     Scenario(
         "no-traffic",
@@ -87,7 +99,12 @@ SCENARIOS: tuple[Scenario, ...] = (
         },
         traffic=False,
     ),
-    Scenario("serving-down", "NO-GO", {"test_scrape_targets_up": "fail"}, serving_up=(1.0, 0.0)),
+    Scenario(
+        "serving-down",
+        "NO-GO",
+        {"test_scrape_targets_up[serving]": "fail"},
+        serving_up=(1.0, 0.0),
+    ),
     Scenario(
         "creative-slow-1m",
         "WARNING",
@@ -147,6 +164,8 @@ SCENARIOS: tuple[Scenario, ...] = (
             "test_rl_reward_trend": "not_applicable",
             "test_vram_headroom": "not_applicable",
             "test_vram_headroom_margin": "not_applicable",
+            "test_scrape_targets_up[worker-rl]": "not_applicable",
+            "test_scrape_targets_up[gpu-exporter]": "not_applicable",
         },
         algorithms={},
         gpu_free_ratios=None,

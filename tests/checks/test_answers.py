@@ -124,3 +124,19 @@ def test_requiring_names_every_absent_value() -> None:
         DataState.NO_DATA,
         "no series for job worker-rl, gpu-exporter",
     )
+
+
+@pytest.mark.parametrize(
+    "empty",
+    [answer(), failed(DataState.NO_DATA, "empty result (no series matched)")],
+    ids=["ok-without-series", "source-no-data"],
+)
+def test_requiring_names_the_job_when_nothing_matched(empty: Answer) -> None:
+    """No series at all (a job without any target) is no data naming the job, not "empty"."""
+    result = requiring(empty, "job", ("gpu-exporter",))
+    assert (result.state, result.message) == (DataState.NO_DATA, "no series for job gpu-exporter")
+
+
+def test_requiring_keeps_an_error() -> None:
+    """A failed query stays an error: nothing is known about the jobs."""
+    assert requiring(failed(DataState.ERROR, "timeout"), "job", ("serving",)).message == "timeout"

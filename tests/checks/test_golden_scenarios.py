@@ -7,10 +7,12 @@ replay of the live run's recording must reproduce all of it offline.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.checks.conftest import GateRun, ScenarioRunner
-from tests.checks.deployment import NEW_INSTANCE, REQUESTS_PER_STEP, NewInstance
+from tests.checks.conftest import GateRun, ScenarioRunner, run_gate, scenario_config
+from tests.checks.deployment import NEW_INSTANCE, REQUESTS_PER_STEP, NewInstance, T
 from tests.checks.scenarios import BY_NAME, SCENARIOS
 
 EXIT_CODES = {"GO": 0, "WARNING": 1, "NO-GO": 2}
@@ -30,8 +32,13 @@ DEFAULT_CHECKS = (
     "test_memory_usage",
     "test_vram_headroom",
     "test_vram_headroom_margin",
-    "test_scrape_targets_up",
+    "test_scrape_targets_up[serving]",
+    "test_scrape_targets_up[worker-rl]",
+    "test_scrape_targets_up[gpu-exporter]",
+    "test_scrape_targets_up[extra]",
 )
+UNLESS_NAMED = {"test_scrape_targets_up[extra]": "not_applicable"}
+"""Outcomes of checks a scenario does not name other than pass (no extra jobs configured)."""
 NAMES = [s.name for s in SCENARIOS]
 
 
@@ -59,7 +66,7 @@ def test_every_check_has_its_expected_outcome(
     checks = live(scenario_runner, scenario_name).checks()
     failing = BY_NAME[scenario_name].failing
     outcomes = {c: checks[c]["outcome"] for c in DEFAULT_CHECKS if c in checks}
-    assert outcomes == {c: failing.get(c, "pass") for c in DEFAULT_CHECKS}
+    assert outcomes == {c: failing.get(c, UNLESS_NAMED.get(c, "pass")) for c in DEFAULT_CHECKS}
 
 
 @pytest.mark.parametrize("scenario_name", NAMES)
@@ -201,8 +208,37 @@ def test_no_observations_is_diagnosed_alike_on_every_engine(
 @pytest.mark.parametrize("scenario_name", ["serving-down"])
 def test_down_target_is_named(scenario_runner: ScenarioRunner, scenario_name: str) -> None:
     """The one serving instance that is down is named in the message."""
-    targets = check(scenario_runner, scenario_name, "test_scrape_targets_up")
-    assert "instance=serving-1:8000" in str(targets["message"])
+    targets = check(scenario_runner, scenario_name, "test_scrape_targets_up[serving]")
+    assert "job=serving,instance=serving-1:8000" in str(targets["message"])
+
+
+@pytest.mark.parametrize("scenario_name", ["gpu-exporter-target-down"])
+def test_down_gpu_exporter_target_is_named_while_vram_passes_on_the_rest(
+    scenario_runner: ScenarioRunner, scenario_name: str
+) -> None:
+    """A dead exporter node among healthy ones: the VRAM checks see only node-a's two GPUs and
+    pass; the targets check fails naming node-b's exporter, and lists both targets."""
+    vram = check(scenario_runner, scenario_name, "test_vram_headroom")
+    series = vram["series"]
+    assert vram["outcome"] == "pass" and isinstance(series, list)
+    assert {s["labels"]["instance"] for s in series} == {"node-a:9400"}
+    targets = check(scenario_runner, scenario_name, "test_scrape_targets_up[gpu-exporter]")
+    assert "job=gpu-exporter,instance=node-b:9400" in str(targets["message"])
+    listed = targets["series"]
+    assert isinstance(listed, list)
+    assert sorted((s["labels"]["instance"], s["value"]) for s in listed) == [
+        ("node-a:9400", 1.0),
+        ("node-b:9400", 0.0),
+    ]
+
+
+@pytest.mark.parametrize("scenario_name", ["gpu-exporter-absent"])
+def test_gpu_exporter_job_without_targets_is_named(
+    scenario_runner: ScenarioRunner, scenario_name: str
+) -> None:
+    """No target of the GPU exporter's job at all: no_data naming the job."""
+    targets = check(scenario_runner, scenario_name, "test_scrape_targets_up[gpu-exporter]")
+    assert "job gpu-exporter" in str(targets["message"])
 
 
 @pytest.mark.parametrize("scenario_name", ["creative-slow-1m"])
@@ -309,3 +345,21 @@ def test_target_scraped_once_is_no_data_with_the_cause(scenario_runner: Scenario
     assert [labels["instance"] for labels in coverage["sparse"]] == [
         NEW_INSTANCE
     ] * 2  # 200 and 500; the probe is not API traffic
+
+
+@pytest.mark.parametrize("scenario_name", ["gpu-exporter-target-down"])
+def test_gpu_exporter_targets_are_not_gated_when_no_check_reads_the_exporter(
+    scenario_runner: ScenarioRunner, scenario_name: str, tmp_path: Path
+) -> None:
+    """Replayed with --gpu-source none, the VRAM checks read no exporter: its dead target is
+    not_applicable with the reason (the VRAM checks themselves are no_data)."""
+    config = scenario_config(tmp_path, BY_NAME[scenario_name])
+    recording = scenario_runner.recording(scenario_name)
+    args = ["--gate-config", str(config), "--gate-time", str(T), "--gate-replay", str(recording)]
+    run = run_gate([*args, "--gpu-source", "none"], tmp_path / "report.json")
+    targets = run.checks()["test_scrape_targets_up[gpu-exporter]"]
+    assert (targets["outcome"], targets["message"]) == (
+        "not_applicable",
+        "the VRAM checks read no GPU source (--gpu-source none)",
+    )
+    assert run.checks()["test_vram_headroom"]["outcome"] == "no_data"

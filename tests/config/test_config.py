@@ -227,7 +227,7 @@ def test_missing_check_table_names_the_table(tmp_path: Path) -> None:
         ("enabled = true", 'enabled = "yes"', "expected true or false, got a string 'yes'"),
         ("window_seconds = 300", "window_seconds = 300.5", "expected a whole number"),
         ("max_ratio = 0.005", "max_ratio = true", "expected a number, got a boolean"),
-        ('jobs = ["serving"]', 'jobs = "serving"', "expected an array of strings"),
+        ("extra_jobs = []", 'extra_jobs = "serving"', "expected an array of strings"),
         ("p95_max_seconds = { fast", "p95_max_seconds = 2.5 #", "expected a table"),
         ('gpus = "required"', "gpus = 1", "expected a string"),
     ],
@@ -297,8 +297,42 @@ def test_latency_table_rejects_unknown_mode(tmp_path: Path) -> None:
 
 def test_empty_list_is_rejected(tmp_path: Path) -> None:
     """A list a check iterates over must not be empty."""
-    message = error_of(tmp_path, 'jobs = ["serving"]', "jobs = []")
-    assert "checks.scrape_targets_up.jobs: is empty; list at least one value" in message
+    message = error_of(tmp_path, 'loss_types = ["total_loss"]', "loss_types = []")
+    assert "checks.rl_loss_ceiling.loss_types: is empty; list at least one value" in message
+
+
+def test_blank_job_name_is_rejected(tmp_path: Path) -> None:
+    """A blank job label value of the targets check is an error naming the key."""
+    message = error_of(tmp_path, "extra_jobs = []", 'extra_jobs = [" "]')
+    assert "checks.scrape_targets_up.extra_jobs: ' ' is not a job label value" in message
+
+
+def test_old_jobs_list_names_the_new_keys(tmp_path: Path) -> None:
+    """A config from before the per-part targets check names the keys that replace ``jobs``."""
+    message = error_of(tmp_path, "extra_jobs = []", 'jobs = ["serving"]')
+    assert "checks.scrape_targets_up.jobs: unknown key" in message
+    assert "extra_jobs, gpu_exporter_job, serving_job, worker_rl_job" in message
+
+
+@pytest.mark.parametrize(
+    ("exporter", "job"),
+    [
+        ("pytest-gate", "gpu-exporter"),
+        ("dcgm", "dcgm-exporter"),
+        ("nvidia-smi", "nvidia-smi-exporter"),
+        ("custom", "gpu-exporter"),
+    ],
+)
+def test_auto_gpu_exporter_job_is_the_presets(tmp_path: Path, exporter: str, job: str) -> None:
+    """``gpu_exporter_job = "auto"`` is the job the chosen preset is usually scraped as."""
+    path = write_variant(tmp_path, 'gpu_exporter = "pytest-gate"', f'gpu_exporter = "{exporter}"')
+    assert load_config(path).gpu_exporter_job == job
+
+
+def test_gpu_exporter_job_can_be_named(tmp_path: Path) -> None:
+    """A named GPU exporter job replaces the preset's."""
+    path = write_variant(tmp_path, 'gpu_exporter_job = "auto"', 'gpu_exporter_job = "nvidia-dcgm"')
+    assert load_config(path).gpu_exporter_job == "nvidia-dcgm"
 
 
 def test_warning_line_below_nogo_line_is_rejected(tmp_path: Path) -> None:

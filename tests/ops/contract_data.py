@@ -77,7 +77,7 @@ def contract_openmetrics(end: float) -> OpenMetrics:
                   [(t, 2.0 * (t - times[0])) for t in times], kind="histogram")
     for model in MODELS:
         _gauge(om, "llm_model_loaded", {**SERVING, "model": model}, 1.0, times)
-    exporter = {"job": "vram-exporter", "instance": "gpu-node-1:9400"}
+    exporter = {"job": "gpu-exporter", "instance": "gpu-node-1:9400"}
     for gpu in GPUS:
         labels = {**exporter, "gpu": gpu.gpu, "uuid": gpu.uuid, "name": gpu.name}
         total, free = gpu.total_bytes, gpu.free_bytes

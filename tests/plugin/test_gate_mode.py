@@ -37,6 +37,7 @@ ENTRY_MODULES = {
     "pytest_gate.config.optionspec",
     "pytest_gate.config.registration",
     "pytest_gate.config.sourcechoice",
+    "pytest_gate.config.transport",
     "pytest_gate.run",
     "pytest_gate.run.hooks",
 }

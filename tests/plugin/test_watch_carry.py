@@ -60,8 +60,8 @@ def test_an_unreadable_previous_state_is_an_error_not_a_fresh_start(tmp_path: Pa
 
 
 def test_rounds_are_evaluated_at_whole_seconds_unless_t_is_fixed() -> None:
-    """--gate-time floor(now) for each round; a fixed --gate-time or a replay is left alone."""
-    assert round_time(["gate_checks"], clock=lambda: T + 0.75) == ["--gate-time", str(int(T))]
+    """--gate-time ceil(now) for each round; a fixed --gate-time or a replay is left alone."""
+    assert round_time(["gate_checks"], clock=lambda: T + 0.75) == ["--gate-time", str(int(T) + 1)]
     assert round_time(["--gate-time", "5"], clock=lambda: T) == []
     assert round_time(["--gate-replay=r.json"], clock=lambda: T) == []
 

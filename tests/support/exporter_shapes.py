@@ -34,6 +34,8 @@ H100_RESERVED_MIB = 479.0
 H100_SMI_TOTAL_BYTES = 85520809984.0
 """``nvidia_smi_memory_total_bytes`` of the H100 capture."""
 H100_MODEL = "NVIDIA H100 80GB HBM3"
+SMI_INSTANCE = "gpu-node-2:9835"
+"""The nvidia_gpu_exporter target (its default port) of :func:`write_nvidia_smi`."""
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ def write_nvidia_smi(
     info: bool = True,
 ) -> None:
     """nvidia_gpu_exporter's memory gauges (bytes, label ``uuid``) and ``nvidia_smi_gpu_info``."""
-    target = {"instance": "gpu-node-2:9835", "job": "nvidia-gpu-exporter"}
+    target = {"instance": SMI_INSTANCE, "job": "nvidia-smi-exporter"}
     for gpu in gpus:
         labels = {"uuid": gpu.uuid, **target, **base}
         for name, value in (

@@ -103,14 +103,23 @@ class OpenMetrics:
         return "\n".join(lines) + "\n"
 
 
-def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    """Poll ``url`` until it answers 200; fail with the log tail if the process exits first."""
+def wait_ready(
+    url: str,
+    proc: subprocess.Popen[bytes],
+    log: Path,
+    session: requests.Session | None = None,
+) -> None:
+    """Poll ``url`` until it answers 200; fail with the log tail if the process exits first.
+
+    ``session`` asks through it (e.g. one that trusts a test CA); default plain ``requests``.
+    """
+    get = requests.get if session is None else session.get
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited with {proc.returncode}: {log.read_text()[-2000:]}")
         try:
-            if requests.get(url, timeout=1).status_code == 200:
+            if get(url, timeout=1).status_code == 200:
                 return
         except requests.RequestException:
             pass
