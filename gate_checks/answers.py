@@ -7,6 +7,8 @@ keeps a failed state failed, so missing data still fails closed in the observer.
 
 from __future__ import annotations
 
+import math
+
 from pytest_gate import Answer, Coverage, DataState, Labels, SeriesValue
 from pytest_gate.checks.observe import COMPARISONS
 from pytest_gate.stats.canary import BASELINE, CANARY
@@ -134,7 +136,8 @@ def against_baseline(canary: Answer, baseline: Answer, min_samples: float) -> An
             states.append(answer.state)
             continue
         worst = max(answer.series, key=lambda s: s.value)
-        samples = answer.samples or 0.0
+        counted = answer.samples
+        samples = counted if counted is not None and math.isfinite(counted) else 0.0
         if samples < min_samples:
             problems.append(
                 f"{name}: {samples:g} observations in the window, fewer than the floor of "

@@ -26,6 +26,7 @@ from pytest_gate import (
     Selector,
     SustainedQuantile,
     narrowed,
+    quote,
 )
 
 P95 = 0.95
@@ -160,7 +161,7 @@ def cache_counter_ratios(config: GateConfig, mode: str) -> tuple[Ratio, Ratio]:
 
 def resource_usage(check: ResourceUsage, config: GateConfig) -> RawPromQL:
     """The configured usage / limit PromQL with ``${selector}`` filled in."""
-    selector = "".join(f'{m.label}="{_escaped(m.value)}",' for m in config.label_matchers)
+    selector = "".join(f"{m.label}={quote(m.value)}," for m in config.label_matchers)
     return RawPromQL(" ".join(Template(check.query).substitute(selector=selector).split()))
 
 
@@ -271,7 +272,3 @@ def plan(config: GateConfig) -> list[Query]:
         for query in queries
     )
     return list(dict.fromkeys(applicable))
-
-
-def _escaped(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"')

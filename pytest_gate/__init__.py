@@ -33,6 +33,7 @@ _EXPORTS: dict[str, str] = {
     "DataState": "pytest_gate.core.query",
     "Coverage": "pytest_gate.core.query",
     "duration": "pytest_gate.core.durations",
+    "quote": "pytest_gate.sources.promql",
     # where answers come from
     "MetricSnapshot": "pytest_gate.sources.snapshot",
     "GpuSnapshot": "pytest_gate.gpu.source",
@@ -103,6 +104,7 @@ __all__ = [
     "duration",
     "narrowed",
     "paired",
+    "quote",
     "read_exposition",
     "schema_violations",
     "slopes",
@@ -152,6 +154,7 @@ if TYPE_CHECKING:
     from pytest_gate.gpu.source import GpuSnapshot
     from pytest_gate.sources.exposition import read_exposition
     from pytest_gate.sources.http import HttpClient, HttpResponse, TransportError
+    from pytest_gate.sources.promql import quote
     from pytest_gate.sources.service import Fetched, ServiceClient
     from pytest_gate.sources.snapshot import MetricSnapshot
     from pytest_gate.stats.canary import CanarySelection, narrowed, paired

@@ -425,6 +425,19 @@ def _answer_of(value: float) -> Answer:
 
 
 def _apply_floor(answer: Answer, min_samples: float) -> Answer:
+    """No data when a series has fewer samples than the floor, or no count at all.
+
+    A series whose source could not count its samples (a histogram without ``_count``, a recorded
+    ``null`` or NaN) cannot show it clears the floor, so it fails closed like a short one.
+    """
+    uncounted = [s for s in answer.series if s.samples is None or not math.isfinite(s.samples)]
+    if uncounted:
+        names = ", ".join(s.describe() or "all" for s in uncounted)
+        return answer.with_state(
+            DataState.NO_DATA,
+            f"the sample count is missing ({names}), so the floor of {min_samples:g} cannot be "
+            "checked; make sure the source exports it (a histogram's _count, a counter's total)",
+        )
     short = [s for s in answer.series if s.samples is not None and s.samples < min_samples]
     if not short:
         return answer

@@ -10,8 +10,6 @@ The per-check tables are in :mod:`pytest_gate.config.checkconfig`, the validatio
 from __future__ import annotations
 
 import hashlib
-import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
@@ -38,6 +36,8 @@ from pytest_gate.config.gpuexporters import (
     GpuExporter,
     custom,
 )
+from pytest_gate.config.regexrules import STATUS_FIX, regex_problem, status_regex_problem
+from pytest_gate.config.tomlfile import read_toml
 from pytest_gate.config.tomlschema import ConfigError, build, fail, rules, toml_type
 from pytest_gate.config.waivers import Waiver
 from pytest_gate.config.waivers import parse as parse_waivers
@@ -179,21 +179,7 @@ class GateConfig:
 def load_config(path: Path) -> GateConfig:
     """Read and validate ``path``; raise :class:`ConfigError` naming the key and the fix."""
     where = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(
-            f"{where}: file not found; create it (copy gate_checks/gate.toml) or pass "
-            "--gate-config PATH"
-        ) from None
-    except OSError as exc:
-        raise ConfigError(
-            f"{where}: cannot be read ({exc.strerror}); fix the path or its permissions"
-        ) from None
-    try:
-        document = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{where}: not valid TOML ({exc}); fix the syntax at that spot") from None
+    document, raw = read_toml(path)
     custom = document.pop("custom", {})
     waivers = parse_waivers(document.pop("waivers", []), where)
     canary = parse_canary(document.pop("canary", {}), where)
@@ -227,19 +213,15 @@ def _check_consistency(parsed: ConfigFile, where: str) -> None:
                 "use only ${selector} (the [gate] label selector) and write $$ for a literal $",
             )
     api = parsed.checks.api_5xx_rate
-    for key, regex, example in (
-        ("error_status_regex", api.error_status_regex, '"5.."'),
-        ("probe_handler_regex", api.probe_handler_regex, '"/health|/livez|/metrics"'),
-    ):
-        try:
-            re.compile(regex)
-        except re.error as exc:
-            fail(
-                where,
-                f"checks.api_5xx_rate.{key}",
-                f"not a valid regex ({exc})",
-                f"write a regex like {example}",
-            )
+    if (problem := status_regex_problem(api.error_status_regex)) is not None:
+        fail(where, "checks.api_5xx_rate.error_status_regex", problem, STATUS_FIX)
+    if (problem := regex_problem(api.probe_handler_regex)) is not None:
+        fail(
+            where,
+            "checks.api_5xx_rate.probe_handler_regex",
+            problem,
+            'write a regex like "/health|/livez|/metrics"',
+        )
     sustained = parsed.checks.creative_p95_sustained
     if sustained.inner_window_seconds > sustained.sustained_seconds:
         fail(

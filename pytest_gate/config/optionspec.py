@@ -30,6 +30,9 @@ BAD_TIME = (
 )
 BAD_BOOL = "{name} {value!r} is not a boolean; use true or false"
 BAD_SECONDS = "{name} {value!r} is not a positive number of seconds; use e.g. {example}"
+BAD_SPAN = "{name} {value!r} {problem}; use e.g. {example}"
+BAD_INSTANT = "--gate-time {value!r} {problem}; use e.g. 2026-11-28T07:00:00Z"
+EMPTY_PATH = "{flag} is given an empty path; give a file path, e.g. {flag} {example}"
 BAD_FAILURE_LIMIT = (
     "--gate-failure-limit {value!r} is not a whole number of rounds >= 1; use e.g. 2"
 )
@@ -49,6 +52,8 @@ def _text(spec: OptionSpec, value: object) -> str | None:
 
 
 def _path(spec: OptionSpec, value: object) -> Path | None:
+    if isinstance(value, str) and not value.strip():
+        raise OptionError(EMPTY_PATH.format(flag=spec.flag, example=spec.example))
     text = _text(spec, value)
     return Path(text) if text else None
 
@@ -71,15 +76,21 @@ def seconds(spec: OptionSpec, value: object) -> float | None:
     try:
         parsed = float(str(value))
     except ValueError:
-        parsed = math.nan
-    if not math.isfinite(parsed) or parsed <= 0:
-        raise OptionError(BAD_SECONDS.format(name=spec.flag, value=value, example=spec.example))
+        raise OptionError(
+            BAD_SECONDS.format(name=spec.flag, value=value, example=spec.example)
+        ) from None
+    from pytest_gate.core.instants import span_problem  # only a run that resolves options
+
+    if (problem := span_problem(parsed)) is not None:
+        raise OptionError(
+            BAD_SPAN.format(name=spec.flag, value=value, problem=problem, example=spec.example)
+        )
     return parsed
 
 
 def _count(spec: OptionSpec, value: object) -> int:
     text = str(value).strip()
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit() and len(text) < 10) or int(text) < 1:
         raise OptionError(BAD_FAILURE_LIMIT.format(value=value))
     return int(text)
 
@@ -173,6 +184,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "Answer every query from a recorded snapshot file.",
         "PATH",
         parse=_path,
+        example="gate_recording.json",
     ),
     OptionSpec(
         "--gate-record",
@@ -180,6 +192,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "Record every query and its raw answer to this file during the run.",
         "PATH",
         parse=_path,
+        example="gate_recording.json",
     ),
     OptionSpec(
         "--gate-time",
@@ -197,6 +210,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         ini="gate_config",
         shown_default="gate.toml in the gate-checks directory",
         parse=_path,
+        example="gate_checks/gate.toml",
     ),
     OptionSpec(
         "--gate-report",
@@ -205,6 +219,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "PATH",
         ini="gate_report",
         parse=_path,
+        example="gate_report.json",
     ),
     OptionSpec(
         "--gate-strict",
@@ -349,7 +364,14 @@ def parse_time(value: str) -> float:
             raise OptionError(BAD_TIME.format(value=value)) from None
         if parsed.tzinfo is None:
             raise OptionError(BAD_TIME.format(value=value)) from None
-        return parsed.astimezone(UTC).timestamp()
+        try:
+            parsed_seconds = parsed.astimezone(UTC).timestamp()
+        except OverflowError:
+            parsed_seconds = math.inf
     if not math.isfinite(parsed_seconds) or parsed_seconds <= 0:
         raise OptionError(BAD_TIME.format(value=value))
+    from pytest_gate.core.instants import instant_problem
+
+    if (problem := instant_problem(parsed_seconds)) is not None:
+        raise OptionError(BAD_INSTANT.format(value=value, problem=problem))
     return parsed_seconds

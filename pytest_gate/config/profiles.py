@@ -9,12 +9,12 @@ file's hash.
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from pathlib import Path
 from typing import TypeAlias
 
 from pytest_gate.config.gateconfig import ConfigError, GateConfig, load_config
 from pytest_gate.config.gateconfig import _custom as parse_custom
+from pytest_gate.config.tomlfile import read_toml
 from pytest_gate.config.tomlschema import build, fail, toml_type
 from pytest_gate.config.vllmconfig import VLLM, VllmConfig, VllmConfigFile, check_consistency
 from pytest_gate.config.waivers import parse as parse_waivers
@@ -39,8 +39,8 @@ def _profile_of(path: Path) -> str:
     """The ``profile`` key of the file (``default`` when absent, or when unreadable: the
     default loader then says what is wrong with it)."""
     try:
-        document = tomllib.loads(path.read_bytes().decode("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        document, _raw = read_toml(path)
+    except ConfigError:
         return DEFAULT
     profile = document.get(PROFILE_KEY, DEFAULT)
     if profile not in PROFILES:
@@ -56,8 +56,7 @@ def _profile_of(path: Path) -> str:
 
 def _load_vllm(path: Path) -> VllmConfig:
     where = str(path)
-    raw = path.read_bytes()
-    document = tomllib.loads(raw.decode("utf-8"))
+    document, raw = read_toml(path)
     document.pop(PROFILE_KEY)
     custom = document.pop("custom", {})
     waivers = parse_waivers(document.pop("waivers", []), where)

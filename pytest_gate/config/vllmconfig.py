@@ -26,6 +26,7 @@ from pytest_gate.config.checkconfig import (
     SmokeCheck,
 )
 from pytest_gate.config.gpuexporters import CUSTOM, EXPORTER_CHOICES, PRESETS, GpuExporter, custom
+from pytest_gate.config.regexrules import STATUS_FIX, regex_problem, status_regex_problem
 from pytest_gate.config.tomlschema import fail, rules
 from pytest_gate.config.waivers import Waiver
 from pytest_gate.core.query import Matcher
@@ -246,7 +247,6 @@ class VllmConfig:
 
 def check_consistency(parsed: VllmConfigFile, where: str) -> None:
     """Cross-key rules: the chat model is served, the schema is JSON, the regexes compile."""
-    import re
 
     if parsed.smoke.chat_model not in parsed.deployment.models:
         fail(
@@ -257,21 +257,17 @@ def check_consistency(parsed: VllmConfigFile, where: str) -> None:
         )
     try:
         schema = json.loads(parsed.smoke.response_schema)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         fail(where, "smoke.response_schema", f"not JSON ({exc})", "write a JSON Schema object")
     if not isinstance(schema, dict):
         fail(
             where, "smoke.response_schema", "is not a JSON object", 'write e.g. {"type": "object"}'
         )
     api = parsed.checks.api_5xx_rate
-    for key, regex in (
-        ("error_status_regex", api.error_status_regex),
-        ("probe_handler_regex", api.probe_handler_regex),
-    ):
-        try:
-            re.compile(regex)
-        except re.error as exc:
-            fail(where, f"checks.api_5xx_rate.{key}", f"not a valid regex ({exc})", "fix it")
+    if (problem := status_regex_problem(api.error_status_regex)) is not None:
+        fail(where, "checks.api_5xx_rate.error_status_regex", problem, STATUS_FIX)
+    if (problem := regex_problem(api.probe_handler_regex)) is not None:
+        fail(where, "checks.api_5xx_rate.probe_handler_regex", problem, "fix it")
     gpu = parsed.checks.gpu_memory
     if gpu.min_free_ratio < 0:
         fail(

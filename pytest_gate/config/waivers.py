@@ -220,6 +220,27 @@ def _expires(value: object, key: str, where: str) -> date:
         fail(where, key, f"{value!r} is not a date", HELP["expires"])
 
 
+def blanket_problem(waivers: Sequence[Waiver], check_ids: Sequence[str], where: str) -> str | None:
+    """The config error for a waiver that names every collected check, or ``None``.
+
+    Judged on what it matches, not on its spelling: ``t*``, ``*e*`` and ``*_*`` waive a whole gate
+    as surely as ``*`` does. A waiver may still name every parameter of one check
+    (``test_p95_latency[*]``), so the rule applies when the checks come from more than one check
+    function. ``check_ids`` are the node ids of every collected check, deselected ones included.
+    """
+    functions = {check_names(c)[1].split("[")[0] for c in check_ids}
+    if len(functions) < 2:
+        return None
+    for waiver in waivers:
+        if all(waiver.names(check_names(c)) for c in check_ids):
+            return (
+                f"{where}: waivers[{waiver.index}].check: {waiver.check!r} names every one of "
+                f"the {len(check_ids)} checks, which would waive the whole gate; name one "
+                'check, using * only for its parameters, e.g. "test_p95_latency[*]"'
+            )
+    return None
+
+
 def check_horizon(waivers: Sequence[Waiver], at: float, where: str) -> None:
     """Refuse a waiver that ends more than :data:`MAX_DAYS` days after the evaluation instant."""
     today = day_of(at)

@@ -26,8 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from pytest_gate.contract.sizes import SIZE_HELP, parse_bytes
+from pytest_gate.core.readfile import FileReadError, read_limited
 
 VRAM_KEY = "expected_vram_bytes"
+MAX_REGISTRY_BYTES = 4 * 1024 * 1024
+"""A model registry is a few KiB; a larger file is the wrong one."""
 QUANTIZATIONS = ("none", "4bit", "8bit")
 REQUIRED_KEYS = frozenset({"mode", "checkpoint", VRAM_KEY})
 OPTIONAL_KEYS = frozenset({"revision", "quantization", "repair", "gpu", "sha256"})
@@ -98,19 +101,28 @@ class ModelRegistry:
 def read_toml(path: Path) -> dict[str, Any]:
     """The registry file's TOML; a missing, unreadable or malformed file is a RegistryError."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        raw = read_limited(path, MAX_REGISTRY_BYTES, "--registry")
+    except FileReadError as error:
+        if error.missing:
+            raise RegistryError(
+                f"model registry {path} does not exist; pass --registry PATH with an existing "
+                f"file ({BUILD_ONE})"
+            ) from None
+        raise RegistryError(f"model registry {error} ({BUILD_ONE})") from None
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
         raise RegistryError(
-            f"model registry {path} does not exist; pass --registry PATH with an existing file "
-            f"({BUILD_ONE})"
-        ) from None
-    except OSError as error:
-        raise RegistryError(
-            f"cannot read model registry {path} ({error.strerror}); pass --registry PATH with an "
-            f"existing file ({BUILD_ONE})"
+            f"model registry {path} is not UTF-8 text ({error.reason} at byte {error.start}); "
+            "save it as UTF-8"
         ) from None
     except tomllib.TOMLDecodeError as error:
         raise RegistryError(f"model registry {path} is not valid TOML: {error}") from None
+    except RecursionError:
+        raise RegistryError(
+            f"model registry {path} nests tables or arrays too deep to be a model registry; "
+            f"remove the nesting ({BUILD_ONE})"
+        ) from None
 
 
 def model_tables(data: Mapping[str, Any], source: str) -> dict[str, Any]:

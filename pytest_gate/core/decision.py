@@ -95,6 +95,7 @@ class SessionState(StrEnum):
     DEADLINE = "deadline"
     TIMEOUT = "timeout"
     REPORT_ERROR = "report_error"
+    RECORD_ERROR = "record_error"
 
 
 def effect_of(outcome: Outcome, severity: Severity, *, waived: bool = False) -> Verdict | None:

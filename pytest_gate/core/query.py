@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -28,6 +29,8 @@ class DataState(StrEnum):
 
 
 MATCH_OPERATORS = ("=", "!=", "=~", "!~")
+LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,10 @@ class Matcher:
     def __post_init__(self) -> None:
         if self.op not in MATCH_OPERATORS:
             raise ValueError(f"unknown matcher operator {self.op!r}; use one of {MATCH_OPERATORS}")
+        if not isinstance(self.label, str) or not LABEL_NAME.fullmatch(self.label):
+            raise ValueError(f"{self.label!r} is not a label name; use letters, digits and _")
+        if not isinstance(self.value, str):
+            raise ValueError(f"label value {self.value!r} is not a string")
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,10 @@ class Selector:
 
     metric: str
     matchers: tuple[Matcher, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.metric, str) or not METRIC_NAME.fullmatch(self.metric):
+            raise ValueError(f"{self.metric!r} is not a metric name; use letters, digits, _ and :")
 
     @classmethod
     def of(cls, metric: str, **equals: str) -> Selector:

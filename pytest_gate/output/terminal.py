@@ -29,6 +29,7 @@ REASON_TEXT = {
     "deadline": "the gate deadline passed before all data was read",
     "timeout": "a critical check timed out",
     "report_error": "the gate report could not be written",
+    "record_error": "the --gate-record recording could not be written",
     "incomplete_selection": "only part of the gate ran and --gate-require-complete is set",
     "strict_warning": "warnings are NO-GO under --gate-strict",
     "all_checks_passed": "all checks passed",

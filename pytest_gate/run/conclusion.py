@@ -24,6 +24,7 @@ from pytest_gate.core.decision import (
     Verdict,
     decide,
 )
+from pytest_gate.core.readfile import FileReadError, read_limited
 from pytest_gate.core.urls import redact, scrub_userinfo
 from pytest_gate.output.report import (
     CheckRecord,
@@ -49,6 +50,8 @@ EXIT_STATES = {
 }
 PUSH_FAILED = "gate status not pushed to {url}: {cause} (the verdict is unchanged)"
 SUMMARY_FAILED = "cannot append to GITHUB_STEP_SUMMARY ({path}): {cause}"
+HASHED_MAX_BYTES = 512 * 1024 * 1024
+"""The largest config or recording whose sha256 the report gives (the readers refuse larger)."""
 STOPPED_EARLY = "the run stopped before every check ran ({why})"
 DRY_RUN_LINE = (
     "GATE DRY RUN (--gate-dry-run): the gate would have said {verdict} (exit {code}); exiting 0"
@@ -56,10 +59,10 @@ DRY_RUN_LINE = (
 
 
 def file_sha256(path: Path) -> str | None:
-    """SHA-256 of a file, or ``None`` when it cannot be read."""
+    """SHA-256 of a file, or ``None`` when it cannot be read (or is no regular file, or huge)."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
+        return hashlib.sha256(read_limited(path, HASHED_MAX_BYTES, str(path))).hexdigest()
+    except FileReadError:
         return None
 
 

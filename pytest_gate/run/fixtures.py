@@ -24,7 +24,8 @@ from pytest_gate.checks.observe import GateDataError, GateNoData, Observer
 from pytest_gate.config.options import GateOptions
 from pytest_gate.config.transport import with_ini
 from pytest_gate.core.deadline import Deadline
-from pytest_gate.run.session import GATE_SESSION
+from pytest_gate.core.decision import SessionState
+from pytest_gate.run.session import GATE_SESSION, GateSession
 from pytest_gate.stats.canary import CanarySelection
 from pytest_gate.stats.sequential import CanaryRound
 
@@ -122,8 +123,19 @@ def close_early_metrics(config: pytest.Config) -> None:
     """Close a snapshot opened early that no check asked for (e.g. ``-m smoke``)."""
     state = config.stash[GATE_SESSION]
     if state.early_metrics is not None and state.early_metrics[0] is not None:
-        state.early_metrics[0].close()
+        close_snapshot(state, state.early_metrics[0])
     state.early_metrics = None
+
+
+def close_snapshot(state: GateSession, snapshot: MetricSnapshot) -> None:
+    """Close ``snapshot``; a recording that cannot be written is the session's ``record_error``
+    (never an error of the check that happened to run last)."""
+    from pytest_gate.sources.recorder import RecordingWriteError
+
+    try:
+        snapshot.close()
+    except RecordingWriteError as exc:
+        state.fail(SessionState.RECORD_ERROR, str(exc))
 
 
 @pytest.fixture(scope="session")
@@ -139,7 +151,7 @@ def metrics(pytestconfig: pytest.Config, gate_options: GateOptions) -> Iterator[
     try:
         yield snapshot
     finally:
-        snapshot.close()
+        close_snapshot(state, snapshot)
 
 
 @pytest.fixture(scope="session")

@@ -91,6 +91,7 @@ class GateRun:
         """Attach severity and title to every check (unmarked counts as critical)."""
         for item in items:
             item.user_properties.append((META_KEY, lifecycle.item_meta(item)))
+        lifecycle.refuse_blanket_waivers(self.state, [item.nodeid for item in items])
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         """Remember deselected checks for the report's ``selection``."""

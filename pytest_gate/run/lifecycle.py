@@ -75,9 +75,10 @@ def load_gate_config(state: GateSession) -> AnyGateConfig | None:
     if path is None:
         return None
     explicit = state.options is not None and state.options.config is not None
-    if not path.is_file():
-        if explicit:
-            state.fail(SessionState.CONFIG_ERROR, CONFIG_NOT_FOUND.format(path=path))
+    if not path.exists() and explicit:
+        state.fail(SessionState.CONFIG_ERROR, CONFIG_NOT_FOUND.format(path=path))
+        return None
+    if not path.is_file() and not explicit:
         return None
     from pytest_gate.config.profiles import ConfigError, load_any_config
     from pytest_gate.config.waivers import check_horizon
@@ -90,6 +91,18 @@ def load_gate_config(state: GateSession) -> AnyGateConfig | None:
     except ConfigError as exc:
         state.fail(SessionState.CONFIG_ERROR, str(exc))
         return None
+
+
+def refuse_blanket_waivers(state: GateSession, nodeids: list[str]) -> None:
+    """A waiver matching every collected check (selected or deselected) is a config error."""
+    if state.gate_config is None or not state.gate_config.waivers:
+        return
+    from pytest_gate.config.waivers import blanket_problem
+
+    every = [*nodeids, *state.deselected]
+    problem = blanket_problem(state.gate_config.waivers, every, str(state.config_path))
+    if problem is not None:
+        state.fail(SessionState.CONFIG_ERROR, problem)
 
 
 def check_name(item: pytest.Item) -> str:

@@ -38,9 +38,20 @@ def span(seconds: int) -> str:
 
 
 def quote(value: str) -> str:
-    """A PromQL double-quoted string literal."""
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{escaped}"'
+    """A PromQL double-quoted string literal that holds ``value`` exactly, whatever it contains.
+
+    Backslash and double quote are escaped, and so is every control character (``\\n`` would end
+    the string in PromQL's lexer): a label value can never close the string and add PromQL.
+    """
+    return '"' + "".join(ESCAPES.get(c) or _control(c) for c in value) + '"'
+
+
+ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _control(character: str) -> str:
+    code = ord(character)
+    return f"\\x{code:02x}" if code < 0x20 or code == 0x7F else character
 
 
 def merged(selector: Selector, extra: tuple[Matcher, ...]) -> tuple[Matcher, ...]:

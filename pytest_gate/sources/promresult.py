@@ -45,6 +45,11 @@ def decode(response: HttpResponse, expected: tuple[str, ...]) -> ApiResult:
         body = json.loads(response.body)
     except (ValueError, UnicodeDecodeError):
         body = None
+    except RecursionError:
+        raise ResultError(
+            "the response nests JSON too deep to be a Prometheus API answer; check that the URL "
+            "points at Prometheus"
+        ) from None
     ok_status = 200 <= response.status < 300
     if isinstance(body, dict) and body.get("status") == "error":
         kind = body.get("errorType", "error")

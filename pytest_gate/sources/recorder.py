@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_gate.core.atomicfile import write_atomic
+from pytest_gate.core.instants import instant_problem
 from pytest_gate.core.query import (
     Answer,
     Coverage,
@@ -28,16 +29,30 @@ from pytest_gate.core.query import (
     Selector,
     SeriesValue,
 )
+from pytest_gate.core.readfile import FileReadError, nesting_depth, read_limited
 from pytest_gate.sources.base import SourceConfigError
 
 FORMAT = "pytest-gate-recording"
 VERSION = 2
 READABLE_VERSIONS = (1, 2)
+MAX_RECORDING_BYTES = 512 * 1024 * 1024
+"""Far above a 1,000-GPU recording; a larger file is not one (``/dev/zero`` is refused anyway)."""
+MAX_DEPTH = 16
+"""A recording nests about 6 deep; deeper JSON is not a recording."""
 QUERY_TYPES: dict[str, type] = {t.__name__: t for t in typing.get_args(Query)}
 
 
 class RecordingError(SourceConfigError):
     """A recording cannot be read; the message is ``"<path>: <problem>; <fix>"``."""
+
+
+class RecordingWriteError(Exception):
+    """The recording could not be written; the message names the path, the cause and the fix."""
+
+
+RECORD_WRITE_FAILED = (
+    "cannot write the recording to {path}: {cause}; pick a writable --gate-record path"
+)
 
 
 @dataclass(frozen=True)
@@ -182,10 +197,18 @@ def encode(recording: Recording) -> bytes:
 
 
 def write(path: Path, recording: Recording) -> str:
-    """Write ``recording`` to ``path`` atomically (temp file + rename); return its sha256."""
+    """Write ``recording`` to ``path`` atomically (temp file + rename); return its sha256.
+
+    Raises :class:`RecordingWriteError` when the file cannot be written.
+    """
     data = encode(recording)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, data)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, data)
+    except OSError as exc:
+        raise RecordingWriteError(
+            RECORD_WRITE_FAILED.format(path=path, cause=exc.strerror or exc)
+        ) from None
     return hashlib.sha256(data).hexdigest()
 
 
@@ -196,6 +219,13 @@ def _document(path: Path, data: bytes) -> dict[str, Any]:
         raise RecordingError(
             f"{path}: not a JSON recording ({error}); record one with --gate-record PATH"
         ) from error
+    except RecursionError:
+        document = None
+    if document is None or nesting_depth(document, MAX_DEPTH + 1) > MAX_DEPTH:
+        raise RecordingError(
+            f"{path}: JSON nested more than {MAX_DEPTH} deep is not a pytest-gate recording; "
+            "record one with --gate-record PATH"
+        )
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise RecordingError(
             f'{path}: not a pytest-gate recording (no "format": "{FORMAT}"); '
@@ -210,14 +240,23 @@ def _document(path: Path, data: bytes) -> dict[str, Any]:
     return document
 
 
+def recorded_instant(value: object) -> float:
+    """The recording's ``at``: unix seconds of a real instant; raises ``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f'"at" is {value!r}, not unix seconds')
+    seconds = float(value)
+    problem = instant_problem(seconds)
+    if problem is not None:
+        raise ValueError(f'"at" {value!r} {problem}')
+    return seconds
+
+
 def read(path: Path) -> tuple[Recording, str]:
     """Load a recording and its sha256; raises :class:`RecordingError` with a clear message."""
     try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise RecordingError(
-            f"{path}: cannot read the recording ({error.strerror}); check the --gate-replay path"
-        ) from error
+        data = read_limited(path, MAX_RECORDING_BYTES, "--gate-replay")
+    except FileReadError as error:
+        raise RecordingError(f"{path}: the recording {error.problem}") from None
     document = _document(path, data)
     try:
         entries = tuple(
@@ -225,14 +264,14 @@ def read(path: Path) -> tuple[Recording, str]:
             for e in document["entries"]
         )
         recording = Recording(
-            at=float(document["at"]),
+            at=recorded_instant(document["at"]),
             source=dict(document["source"]),
             extra_matchers=tuple(Matcher(*m) for m in document["label_selector"]),
             entries=entries,
             deadline_exceeded=bool(document["deadline_exceeded"]),
             extras=dict(document.get("extras") or {}),
         )
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
         raise RecordingError(
             f"{path}: malformed recording ({type(error).__name__}: {error}); "
             "record it again with --gate-record"

@@ -139,6 +139,15 @@ class MetricSnapshot:
         """Write the recording (with ``record_path``), then release threads and connections."""
         if self._closed:
             return
+        try:
+            self._write_recording()
+        finally:
+            self._closed = True
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self.source.close()
+
+    def _write_recording(self) -> None:
+        """Write the recording when ``record_path`` was given (a ``RecordingWriteError`` if not)."""
         if self._record_path is not None:
             entries = tuple(self._answered())
             from pytest_gate.sources import recorder  # only a recording run writes one
@@ -154,9 +163,6 @@ class MetricSnapshot:
                     extras=dict(self._extras),
                 ),
             )
-        self._closed = True
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        self.source.close()
 
     # Convenience builders: each builds the query and asks it.
     def ratio(

@@ -34,6 +34,12 @@ class SelectionError(ValueError):
 
 def parse_selection(text: str, flag: str) -> tuple[Matcher, ...]:
     """``revision="v2",track!="shadow"`` (braces optional) as matchers; raises SelectionError."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise SelectionError(
+            f"{flag} {text!r} is not valid UTF-8 text; write it like {EXAMPLE}"
+        ) from None
     body = text.strip()
     if body.startswith("{") and body.endswith("}"):
         body = body[1:-1].strip()

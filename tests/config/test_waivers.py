@@ -14,6 +14,7 @@ from pytest_gate.config.waivers import (
     Waiver,
     WaiverStatus,
     apply,
+    blanket_problem,
     check_horizon,
     parse,
 )
@@ -208,3 +209,35 @@ def test_a_waived_warning_check_stays_a_warning() -> None:
     """A waiver never improves a warning check: still WARNING, reason warning_fail."""
     decision = decide([CheckResult(P95_FAST, Severity.WARNING, Outcome.FAIL, waived=True)])
     assert (decision.verdict, decision.reason) == (Verdict.WARNING, "warning_fail")
+
+
+SHIPPED_IDS = [
+    API,
+    P95_FAST,
+    P95_SLOW,
+    "gate_checks/test_gpu.py::test_vram_headroom",
+    "gate_checks/test_targets.py::test_scrape_targets_up",
+    "gate_checks/test_rl.py::test_rl_reward_trend",
+]
+
+
+@pytest.mark.parametrize("pattern", ["t*", "*e*", "*_*", "*t?*", "gate_checks/*"])
+def test_a_glob_matching_every_collected_check_is_a_config_error_whatever_its_spelling(
+    pattern: str,
+) -> None:
+    """Judged by what it matches: ``t*``, ``*e*`` and ``*_*`` waive the whole gate too."""
+    problem = blanket_problem([waiver(pattern)], SHIPPED_IDS, "gate.toml")
+    assert problem is not None
+    assert f"gate.toml: waivers[0].check: {pattern!r} names every one of the 6 checks" in problem
+    assert 'name one check, using * only for its parameters, e.g. "test_p95_latency[*]"' in problem
+
+
+@pytest.mark.parametrize("pattern", ["test_p95_latency[*]", "*latency*", "test_api_5xx_rate"])
+def test_a_glob_that_leaves_a_check_out_is_accepted(pattern: str) -> None:
+    """Naming some checks, or every parameter of one check, is what waivers are for."""
+    assert blanket_problem([waiver(pattern)], SHIPPED_IDS, "gate.toml") is None
+
+
+def test_every_parameter_of_the_only_collected_check_may_be_waived() -> None:
+    """``pytest gate_checks/test_latency.py::test_p95_latency`` with its own waiver is fine."""
+    assert blanket_problem([waiver("test_p95_latency[*]")], [P95_FAST, P95_SLOW], "g") is None

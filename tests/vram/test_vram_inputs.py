@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 import pytest
@@ -94,3 +96,41 @@ def test_model_option_without_equals_is_rejected() -> None:
     """--model qwen_32b (no size) shows the NAME=BYTES form."""
     with pytest.raises(RegistryError, match="NAME=BYTES"):
         parse_model_option("qwen_32b")
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b'[models.qwen]\nmode = "caf\xe9"\n', "is not UTF-8 text (invalid continuation byte"),
+        (b"x = " + b"[" * 1200 + b"]" * 1200 + b"\n", "nests tables or arrays too deep"),
+    ],
+    ids=["latin-1", "nested-1200"],
+)
+def test_a_registry_that_cannot_be_parsed_is_a_message_not_a_traceback(
+    tmp_path: Path, content: bytes, words: str
+) -> None:
+    """``gate-vram --plan`` with a non-UTF-8 registry used to end in a UnicodeDecodeError."""
+    path = tmp_path / "models.toml"
+    path.write_bytes(content)
+    with pytest.raises(RegistryError, match=re.escape(words)):
+        load_registry(path)
+
+
+def test_a_fifo_registry_is_refused_instead_of_hanging(tmp_path: Path) -> None:
+    """Never wait for a writer that never comes."""
+    fifo = tmp_path / "models.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(RegistryError, match=r"is a FIFO \(named pipe\), not a regular file"):
+        load_registry(fifo)
+
+
+def test_plan_with_a_non_utf8_registry_exits_64_with_the_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Through the command: usage error 64 and the message, no traceback."""
+    from pytest_gate.vram.cli import main
+
+    path = tmp_path / "models.toml"
+    path.write_bytes(b"# caf\xe9\n")
+    assert main(["--plan", "--registry", str(path)]) == 64
+    assert "is not UTF-8 text" in capsys.readouterr().err

@@ -62,7 +62,7 @@ def _json(response: HttpResponse) -> tuple[Any, str]:
         return None, f"HTTP {response.status}: {_excerpt(response.body)}"
     try:
         return json.loads(response.body), ""
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         return None, f"not JSON ({exc})"
 
 
@@ -106,6 +106,6 @@ def _content_problems(body: Any, schema: dict[str, Any]) -> list[str]:
         return [f"choices[0].message.content is {type(content).__name__}, not a string"]
     try:
         value = json.loads(content)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         return [f"content is not JSON ({exc}): {content[:EXCERPT_CHARS]}"]
     return schema_violations(value, schema)
