@@ -139,8 +139,14 @@ def _parsed(config: pytest.Config, field: str, env: Mapping[str, str] | None) ->
 
 
 def report_path(config: pytest.Config, env: Mapping[str, str] | None = None) -> Path | None:
-    """Only ``--gate-report`` (CLI or ini), for writing a report when other options are invalid."""
-    path: Path | None = _parsed(config, "report", env)
+    """Only ``--gate-report`` (CLI or ini), for writing a report when other options are invalid.
+
+    An unusable value (an empty path) gives no report; the usage error says why.
+    """
+    try:
+        path: Path | None = _parsed(config, "report", env)
+    except OptionError:
+        return None
     return path
 
 

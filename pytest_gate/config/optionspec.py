@@ -70,9 +70,13 @@ def _bool(spec: OptionSpec, value: object) -> bool:
 
 
 def seconds(spec: OptionSpec, value: object) -> float | None:
-    """The one seconds parser: a positive, finite number of seconds; unset gives ``None``."""
-    if value in (None, ""):
-        return None
+    """The one seconds parser: a positive, finite span of at most a week; unset gives ``None``.
+
+    An empty value is an error for an option with a default (``--gate-deadline ""``) and unset
+    for an optional one (``--gate-watch ""``).
+    """
+    if value is None or (value == "" and spec.default is None):
+        return None  # unset, or an optional span given empty (no --gate-watch)
     try:
         parsed = float(str(value))
     except ValueError:
@@ -147,8 +151,9 @@ class OptionSpec(NamedTuple):
 
     @property
     def dest(self) -> str:
-        """The argparse destination (``config.getoption``)."""
-        return f"gate_{self.field}"
+        """The argparse destination (``config.getoption``): the ini twin's name, else
+        ``gate_`` and the flag's words (``--gate-time`` is ``gate_time``)."""
+        return self.ini or self.flag.lstrip("-").replace("-", "_")
 
     @property
     def full_help(self) -> str:
