@@ -17,6 +17,7 @@ from gate_checks.queries import plan
 from pytest_gate.config.gateconfig import GateConfig, load_config
 from pytest_gate.core.query import (
     AvgOverTime,
+    Exported,
     Gauge,
     Quantile,
     Query,
@@ -48,21 +49,41 @@ def gate_queries(config: GateConfig) -> list[Query]:
 def expressions(query: Query, config: GateConfig) -> tuple[str, ...]:
     """The PromQL instant expressions the Prometheus source sends for ``query``."""
     extra = config.label_matchers
+    lookback = config.gate.lookback_seconds
     match query:
         case Ratio():
-            return promql.ratio(query, extra)
+            return _counted(query, promql.ratio_counters(query), config)
         case Quantile():
-            return promql.quantile(query, extra)
+            counters = promql.quantile_counters(query.metric, query.window_seconds, query.by)
+            return _counted(query, counters, config)
         case SustainedQuantile():
-            return promql.sustained_quantile(query, extra)
+            counters = promql.quantile_counters(query.metric, query.outer_seconds, query.by)
+            steps = promql.sustained_quantile(query, extra, lookback)
+            return (*_counted(query, counters, config), steps)
         case AvgOverTime():
             return promql.avg_over_time(query, extra)
         case Gauge():
             return (promql.gauge(query, extra),)
         case RawPromQL():
             return (query.expr,)
+        case Exported():
+            return (promql.exported(query, extra),)
         case RangeSeries():
             return ()
+
+
+def _counted(
+    query: Ratio | Quantile | SustainedQuantile,
+    counters: Sequence[promql.CounterWindow],
+    config: GateConfig,
+) -> tuple[str, ...]:
+    """Exact counting's first round (quick sums, series that may have reset) and the coverage."""
+    extra, lookback = config.label_matchers, config.gate.lookback_seconds
+    sums = [promql.summed(c, extra, lookback) for c in counters]
+    probes = dict.fromkeys(
+        promql.needs_samples(c.probe_text(extra), c.window_seconds, lookback) for c in counters
+    )
+    return (*sums, *probes, *promql.coverage(query, extra, lookback))
 
 
 def http_queries(config_path: Path, at: float, extra: Sequence[Query] = ()) -> list[HttpQuery]:

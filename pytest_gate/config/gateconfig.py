@@ -41,7 +41,7 @@ from pytest_gate.config.tomlfile import read_toml
 from pytest_gate.config.tomlschema import ConfigError, build, fail, rules, toml_type
 from pytest_gate.config.waivers import Waiver
 from pytest_gate.config.waivers import parse as parse_waivers
-from pytest_gate.core.query import Matcher
+from pytest_gate.core.query import LOOKBACK_SECONDS, Matcher
 
 __all__ = ["ConfigError", "GateConfig", "load_config"]
 
@@ -58,6 +58,8 @@ class GateSection:
     label_selector: dict[str, str] = field(
         metadata=rules(key_pattern=LABEL_NAME_PATTERN, pattern_help="a label name like namespace")
     )
+    lookback_seconds: int = field(default=LOOKBACK_SECONDS, metadata=rules(gt=0.0))
+    """How far before a counter window's start its base sample is looked up (optional key)."""
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import MISSING, dataclass, fields, is_dataclass
 from typing import Any, NoReturn, get_args, get_origin, get_type_hints
 
 
@@ -82,6 +82,9 @@ def build(cls: type[Any], table: object, where: str, prefix: str) -> Any:
     for f in fields(cls):
         key = _join(prefix, f.name)
         kind = hints[f.name]
+        if f.name not in table and f.default is not MISSING:
+            values[f.name] = f.default  # an optional key: its documented default
+            continue
         if f.name not in table:
             what = "table" if is_dataclass(kind) else "key"
             fail(

@@ -29,6 +29,8 @@ class DataState(StrEnum):
 
 
 MATCH_OPERATORS = ("=", "!=", "=~", "!~")
+LOOKBACK_SECONDS = 3600
+"""Default ``[gate] lookback_seconds``: how far before a counter window's start its base is sought."""
 LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 
@@ -73,11 +75,14 @@ class Selector:
 
 @dataclass(frozen=True)
 class Ratio:
-    """``increase(numerator[window]) / increase(denominator[window])`` per group of ``by`` labels.
+    """What the numerator counted over what the denominator counted in the window, per ``by`` group.
+
+    Both are exact window counts (DESIGN §2: from each series' base, resets and births counted,
+    never an engine's ``increase()``).
 
     Numerator and denominator are fetched separately: an absent numerator with a present, non-zero
     denominator is a real 0; an absent or zero denominator is no data. ``samples`` of each series is
-    the denominator's increase (the traffic), so a floor on it can be applied.
+    the denominator's count (the traffic), so a floor on it can be applied.
     """
 
     numerator: Selector
@@ -88,7 +93,7 @@ class Ratio:
 
 @dataclass(frozen=True)
 class Quantile:
-    """``histogram_quantile(q, sum by (le, *by) (rate(metric_bucket[window])))``.
+    """The histogram quantile of the buckets' exact window counts, per group of ``by`` labels.
 
     ``metric`` is the histogram's base name (without ``_bucket``). ``samples`` of each series is the
     observation count over the window.
@@ -195,6 +200,12 @@ def labels_from_json(data: Any) -> Labels:
     return tuple(sorted((str(k), str(v)) for k, v in pairs))
 
 
+def group_key(labels: Labels, by: tuple[str, ...]) -> Labels:
+    """The ``by`` labels of a series (like ``sum by``), dropping absent ones."""
+    mapping = dict(labels)
+    return tuple(sorted((k, mapping[k]) for k in by if k in mapping))
+
+
 def labels_of(mapping: Mapping[str, str]) -> Labels:
     """Canonical (sorted, hashable) form of a label mapping."""
     return tuple(sorted(mapping.items()))
@@ -203,6 +214,8 @@ def labels_of(mapping: Mapping[str, str]) -> Labels:
 Labels = tuple[tuple[str, str], ...]
 PARTIAL_INTERVALS = 1.5
 """A window is partly covered when its oldest sample is more than this many scrape intervals late."""
+BRIDGED_INTERVALS = 2.5
+"""A gap counts as bridged (and is said so) when it is longer than this many scrape intervals."""
 
 
 @dataclass(frozen=True)
@@ -223,14 +236,27 @@ class Coverage:
     interval_seconds: float | None
     born_inside: tuple[Labels, ...] = ()
     sparse: tuple[Labels, ...] = ()
+    longest_gap_seconds: float | None = None
+    """The longest time between two samples of one series, from its base to its last sample."""
+    base_age_seconds: float | None = None
+    """The age at T of the oldest base (the last sample at or before the window's start)."""
 
     @property
     def partial(self) -> bool:
-        """True when the oldest sample is well inside the window (history starts late)."""
+        """True when the oldest sample is well inside the window and no base bridges the start."""
         if self.oldest_age_seconds is None:
             return True
+        if self.base_age_seconds is not None:
+            return False
         slack = PARTIAL_INTERVALS * (self.interval_seconds or 0.0)
         return self.oldest_age_seconds + slack < self.window_seconds
+
+    @property
+    def bridged(self) -> bool:
+        """True when a gap in scrapes (longer than a few intervals) was bridged from a base."""
+        if self.longest_gap_seconds is None or self.interval_seconds is None:
+            return False
+        return self.longest_gap_seconds > BRIDGED_INTERVALS * self.interval_seconds
 
     def to_json(self) -> dict[str, Any]:
         """Every field as strict JSON (label sets as lists of pairs), exactly."""
@@ -243,6 +269,8 @@ class Coverage:
             "interval_seconds": self.interval_seconds,
             "born_inside": [[list(pair) for pair in labels] for labels in self.born_inside],
             "sparse": [[list(pair) for pair in labels] for labels in self.sparse],
+            "longest_gap_seconds": self.longest_gap_seconds,
+            "base_age_seconds": self.base_age_seconds,
         }
 
     @classmethod
@@ -258,6 +286,8 @@ class Coverage:
             interval_seconds=None if interval is None else float(interval),
             born_inside=tuple(labels_from_json(labels) for labels in data["born_inside"]),
             sparse=tuple(labels_from_json(labels) for labels in data["sparse"]),
+            longest_gap_seconds=_optional_float(data.get("longest_gap_seconds")),
+            base_age_seconds=_optional_float(data.get("base_age_seconds")),
         )
 
     def combined(self, other: Coverage | None) -> Coverage:
@@ -275,12 +305,14 @@ class Coverage:
             interval_seconds=max(intervals) if intervals else None,
             born_inside=tuple(dict.fromkeys(self.born_inside + other.born_inside)),
             sparse=tuple(dict.fromkeys(self.sparse + other.sparse)),
+            longest_gap_seconds=_larger(self.longest_gap_seconds, other.longest_gap_seconds),
+            base_age_seconds=_larger(self.base_age_seconds, other.base_age_seconds),
         )
 
     def summary(self) -> str:
         """One short clause for the terminal and messages; empty for a fully covered window.
 
-        ``5m window covered from 4s ago; 9 new series counted from zero (job=serving,...)``.
+        ``5m window covered from 4s ago; 9 new series (...) counted from zero (job=serving,...)``.
         """
         parts: list[str] = []
         if self.partial:
@@ -290,12 +322,25 @@ class Coverage:
             else:
                 age = duration(self.oldest_age_seconds)
                 parts.append(f"{window} window covered from {age} ago")
+        if self.bridged and self.longest_gap_seconds is not None:
+            gap = duration(self.longest_gap_seconds)
+            parts.append(f"a {gap} gap in scrapes bridged from the last sample before it")
         if self.born_inside:
             parts.append(
-                f"{len(self.born_inside)} new series counted from zero "
+                f"{len(self.born_inside)} new series (no sample in the look-back before the "
+                f"window) counted from zero "
                 f"({targets_text(self.born_inside)})"
             )
         return "; ".join(parts)
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _larger(a: float | None, b: float | None) -> float | None:
+    known = [v for v in (a, b) if v is not None]
+    return max(known) if known else None
 
 
 TARGET_LABELS = ("job", "instance")

@@ -96,8 +96,15 @@ def coverage_fields(coverage: Coverage | None) -> dict[str, Any] | None:
         "partial": coverage.partial,
         "born_inside": [dict(labels) for labels in coverage.born_inside],
         "sparse": [dict(labels) for labels in coverage.sparse],
+        "longest_gap_s": _rounded(coverage.longest_gap_seconds),
+        "base_age_s": _rounded(coverage.base_age_seconds),
+        "bridged": coverage.bridged,
         "summary": coverage.summary(),
     }
+
+
+def _rounded(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 3)
 
 
 def iso_utc(timestamp: float) -> str:

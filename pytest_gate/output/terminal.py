@@ -69,7 +69,7 @@ def check_detail(record: CheckRecord) -> str:
         detail = cause or record.not_applicable_reason or record.message
         detail = detail.splitlines()[0] if detail else ""
     coverage = obs.coverage if obs is not None else None
-    if coverage is not None and coverage.partial:
+    if coverage is not None and (coverage.partial or coverage.bridged):
         seen = coverage.summary()
         if seen and seen not in detail:
             detail += f" [{seen}]"

@@ -75,6 +75,7 @@ def open_metrics(config: pytest.Config) -> tuple[MetricSnapshot | None, list[Que
     problem that kept it closed. Called as soon as the gate is set up (before collection, so the
     network time overlaps it) and otherwise by the ``metrics`` fixture.
     """
+    from pytest_gate.core.query import LOOKBACK_SECONDS
     from pytest_gate.gpu.metrics import planned_queries
     from pytest_gate.gpu.source import needs_metrics
     from pytest_gate.sources.snapshot import SourceConfigError, SourceSettings, open_snapshot
@@ -92,6 +93,9 @@ def open_metrics(config: pytest.Config) -> tuple[MetricSnapshot | None, list[Que
         deadline_seconds=options.deadline_seconds,
         extra_matchers=gate_cfg.label_matchers if gate_cfg is not None else (),
         started_monotonic=state.started,
+        lookback_seconds=gate_cfg.gate.lookback_seconds
+        if gate_cfg is not None
+        else LOOKBACK_SECONDS,
     )
     try:
         snapshot = open_snapshot(settings, env=with_ini(config.getini, os.environ))

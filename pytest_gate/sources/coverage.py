@@ -1,7 +1,8 @@
 """Window coverage of a counter answer, from the raw samples of its traffic series (pure; no I/O).
 
 DESIGN §2 "Window coverage": every counter answer says how many samples it stands on, how old the
-oldest one is, and which series began inside the window; a traffic series with fewer than two
+oldest one is, which series began inside the window (no base in the look-back), and what gaps were
+bridged (the longest gap, the oldest base's age); a traffic series with neither a base nor two
 samples in the window makes the answer no_data, with a message that names the target and the wait.
 """
 
@@ -13,25 +14,38 @@ from collections.abc import Mapping
 from pytest_gate.core.durations import duration
 from pytest_gate.core.query import Answer, Coverage, DataState, Labels, targets_text
 from pytest_gate.sources.base import query_suffix
+from pytest_gate.sources.counting import longest_gap
 
 Points = tuple[tuple[float, float], ...]
 
 
 def measure(
     samples: Mapping[Labels, Points],
-    born: Mapping[Labels, float],
+    base_times: Mapping[Labels, float],
     at: float,
     window_seconds: int,
 ) -> Coverage:
-    """Coverage from the window's raw samples per series and the series born inside it."""
-    counts = {labels: len(points) for labels, points in samples.items() if points}
-    firsts = [points[0][0] for points in samples.values() if points]
+    """Coverage from the window's raw traffic samples per series and their bases' times.
+
+    A series without a base began inside the window (counted from zero); one without a base and
+    with fewer than two samples is sparse. The longest gap runs from the base to the last sample.
+    """
+    start = at - window_seconds
+    inside = {
+        labels: tuple(p for p in points if p[0] > start) for labels, points in samples.items()
+    }
+    inside = {labels: points for labels, points in inside.items() if points}
+    counts = {labels: len(points) for labels, points in inside.items()}
+    firsts = [points[0][0] for points in inside.values()]
     spans = [
         (points[-1][0] - points[0][0]) / (len(points) - 1)
-        for points in samples.values()
+        for points in inside.values()
         if len(points) >= 2
     ]
-    sparse = sorted(labels for labels, n in counts.items() if n < 2)
+    born = sorted(labels for labels in inside if labels not in base_times)
+    sparse = sorted(labels for labels in born if counts[labels] < 2)
+    gaps = [longest_gap(base_times.get(labels), points, start) for labels, points in inside.items()]
+    bases = [base_times[labels] for labels in inside if labels in base_times]
     return Coverage(
         window_seconds=window_seconds,
         series=len(counts),
@@ -39,8 +53,10 @@ def measure(
         fewest_samples=min(counts.values(), default=0),
         oldest_age_seconds=(at - min(firsts)) if firsts else None,
         interval_seconds=_median(spans),
-        born_inside=tuple(sorted(born)),
+        born_inside=tuple(born),
         sparse=tuple(sparse),
+        longest_gap_seconds=max((g for g in gaps if g is not None), default=None),
+        base_age_seconds=(at - min(bases)) if bases else None,
     )
 
 
@@ -49,8 +65,9 @@ def sparse_cause(coverage: Coverage, source_name: str) -> str:
     shown = targets_text(coverage.sparse)
     window = duration(coverage.window_seconds)
     return (
-        f"{source_name} has scraped {shown} only once in this {window} window, so no increase "
-        "can be measured there; run again after the next scrape"
+        f"{source_name} has scraped {shown} only once in this {window} window and never in the "
+        "look-back before it, so no increase can be measured there; run again after the next "
+        "scrape"
     )
 
 

@@ -19,7 +19,8 @@ from prometheus_client.openmetrics.parser import (
 )
 from prometheus_client.parser import text_string_to_metric_families as text_families
 
-from pytest_gate.core.query import Labels, Matcher, Selector
+from pytest_gate.core.query import Labels, Matcher, Selector, group_key
+from pytest_gate.stats.histogram import bucket_quantile
 
 OPENMETRICS_TYPE = "application/openmetrics-text"
 
@@ -89,54 +90,12 @@ def select(samples: Iterable[Sample], selector: Selector, suffix: str = "") -> l
     ]
 
 
-def group_key(labels: Labels, by: tuple[str, ...]) -> Labels:
-    """The ``by`` labels of a series (like ``sum by``), dropping absent ones."""
-    mapping = dict(labels)
-    return tuple(sorted((k, mapping[k]) for k in by if k in mapping))
-
-
 def sum_by(samples: Iterable[Sample], by: tuple[str, ...]) -> dict[Labels, float]:
     """``sum by (<by>) (samples)``."""
     sums: dict[Labels, float] = defaultdict(float)
     for sample in samples:
         sums[group_key(sample.labels, by)] += sample.value
     return dict(sums)
-
-
-def bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
-    """Prometheus' ``histogram_quantile`` over ``(upper_bound, cumulative_count)`` buckets."""
-    if math.isnan(q):
-        return math.nan
-    if q < 0:
-        return -math.inf
-    if q > 1:
-        return math.inf
-    merged: dict[float, float] = defaultdict(float)
-    for bound, count in buckets:
-        merged[bound] += count
-    ordered = sorted(merged.items())
-    if not ordered or not math.isinf(ordered[-1][0]) or len(ordered) < 2:
-        return math.nan
-    monotonic: list[tuple[float, float]] = []
-    highest = -math.inf
-    for bound, count in ordered:
-        highest = max(highest, count)
-        monotonic.append((bound, highest))
-    observations = monotonic[-1][1]
-    if observations == 0:
-        return math.nan
-    rank = q * observations
-    b = next((i for i, (_, c) in enumerate(monotonic[:-1]) if c >= rank), len(monotonic) - 1)
-    if b == len(monotonic) - 1:
-        return monotonic[-2][0]
-    if b == 0 and monotonic[0][0] <= 0:
-        return monotonic[0][0]
-    start, end, count = 0.0, monotonic[b][0], monotonic[b][1]
-    if b > 0:
-        start = monotonic[b - 1][0]
-        count -= monotonic[b - 1][1]
-        rank -= monotonic[b - 1][1]
-    return start + (end - start) * (rank / count)
 
 
 def histogram_quantiles(

@@ -8,14 +8,17 @@ quantile and its observation count) sends both at once.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from pytest_gate.core.deadline import Deadline
 from pytest_gate.core.query import (
+    LOOKBACK_SECONDS,
     Answer,
     AvgOverTime,
     DataState,
     Exported,
     Gauge,
+    Labels,
     Matcher,
     Quantile,
     Query,
@@ -31,6 +34,7 @@ from pytest_gate.sources.base import failed, succeeded
 from pytest_gate.sources.coverage import applied, measure
 from pytest_gate.sources.http import HttpClient, HttpResponse, TransportError
 from pytest_gate.sources.joins import Joined, join_quantile, join_ratio
+from pytest_gate.sources.promql import CounterWindow
 from pytest_gate.sources.promresult import (
     ApiResult,
     ResultError,
@@ -39,11 +43,11 @@ from pytest_gate.sources.promresult import (
     matrix,
     vector,
 )
+from pytest_gate.sources.windowcount import WindowCounts, count_windows
+from pytest_gate.stats.histogram import bucket_quantiles
 
 INSTANT_PATH = "/api/v1/query"
 RANGE_PATH = "/api/v1/query_range"
-COUNTER_RESULTS = ("vector", "vector", "matrix", "vector")
-"""Result types of a counter query: value, traffic, raw traffic samples, born-inside series."""
 
 
 def _window(query: Query) -> int | None:
@@ -56,6 +60,15 @@ def _window(query: Query) -> int | None:
             return None
 
 
+@dataclass(frozen=True)
+class Traffic:
+    """A counter answer's traffic series: raw samples in the window, bases' times, the answers."""
+
+    samples: dict[Labels, tuple[tuple[float, float], ...]]
+    base_times: dict[Labels, float]
+    data: tuple[ApiResult, ...]
+
+
 def _infos(data: tuple[ApiResult, ...]) -> tuple[str, ...]:
     """The ``infos`` of the answers behind one query, as report notes (they never decide)."""
     return tuple(f"Prometheus info: {i}" for d in data for i in d.infos)
@@ -66,15 +79,21 @@ class PrometheusSource:
 
     kind = "prometheus"
 
-    def __init__(self, client: HttpClient, extra_matchers: tuple[Matcher, ...] = ()) -> None:
+    def __init__(
+        self,
+        client: HttpClient,
+        extra_matchers: tuple[Matcher, ...] = (),
+        lookback_seconds: int = LOOKBACK_SECONDS,
+    ) -> None:
         self.url = client.url
         self._client = client
         self._extra = extra_matchers
+        self._lookback = lookback_seconds
         self._pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="gate-prometheus")
 
     def text(self, query: Query) -> str:
         """The PromQL of ``query`` with the config's label selector merged in."""
-        return promql.display(query, self._extra)
+        return promql.display(query, self._extra, self._lookback)
 
     def describe(self) -> dict[str, object]:
         """Kind and credential-free URL."""
@@ -103,31 +122,14 @@ class PrometheusSource:
     ) -> Answer:
         match query:
             case Ratio():
-                num, den, raw, born = self._instants(
-                    (*promql.ratio(query, self._extra), *promql.coverage(query, self._extra)),
-                    at,
-                    deadline,
-                    each=COUNTER_RESULTS,
-                )
-                joined = join_ratio(vector(num), vector(den))
-                answer = self._joined(text, joined, window, num, den, raw, born)
-                return self._covered(answer, raw, born, at, query.window_seconds)
+                counters = promql.ratio_counters(query)
+                (num, den), traffic, _ = self._counted(query, counters, at, deadline)
+                joined = join_ratio(num.sums, den.sums)
+                notes = num.note(counters[0]) + den.note(counters[1])
+                answer = self._joined(text, joined, window, *traffic.data, notes=notes)
+                return self._covered(answer, traffic, at, query.window_seconds)
             case Quantile() | SustainedQuantile():
-                pair = (
-                    promql.quantile(query, self._extra)
-                    if isinstance(query, Quantile)
-                    else promql.sustained_quantile(query, self._extra)
-                )
-                value, count, raw, born = self._instants(
-                    (*pair, *promql.coverage(query, self._extra)),
-                    at,
-                    deadline,
-                    each=COUNTER_RESULTS,
-                )
-                joined = join_quantile(vector(value), vector(count))
-                answer = self._joined(text, joined, window, value, count, raw, born)
-                covered = window if window is not None else 0
-                return self._covered(answer, raw, born, at, covered)
+                return self._quantile(query, text, at, deadline)
             case AvgOverTime():
                 value, count = self._instants(
                     promql.avg_over_time(query, self._extra), at, deadline
@@ -159,11 +161,68 @@ class PrometheusSource:
                 )
                 return self._ok(text, series, window, data)
 
-    def _covered(
-        self, answer: Answer, raw: ApiResult, born: ApiResult, at: float, window: int
+    def _counted(
+        self,
+        query: Ratio | Quantile | SustainedQuantile,
+        counters: tuple[CounterWindow, ...],
+        at: float,
+        deadline: Deadline,
+        alongside: tuple[tuple[str, str], ...] = (),
+    ) -> tuple[list[WindowCounts], Traffic, list[ApiResult]]:
+        """Exact counts of ``counters``; the traffic series' raw samples and bases' times (for the
+        coverage); the answers to ``alongside``. One round, a second for resets or old bases."""
+        raw, recent, older = promql.coverage(query, self._extra, self._lookback)
+        counts, rest = count_windows(
+            counters,
+            at,
+            lambda pairs: self._instants(
+                tuple(e for e, _ in pairs), at, deadline, each=tuple(k for _, k in pairs)
+            ),
+            extra=self._extra,
+            lookback_seconds=self._lookback,
+            alongside=((raw, "matrix"), (recent, "vector"), (older, "vector"), *alongside),
+        )
+        data = rest[:3]
+        bases = vector(rest[1])
+        late = tuple(sorted(vector(rest[2])))
+        if late:  # a gap before the window's start: those bases' times take a subquery
+            metric, suffix, window = promql.traffic(query)
+            narrowed = promql.narrowed(metric, self._extra, suffix, late)
+            expr = promql.base_time(narrowed, window, self._lookback)
+            (old,) = self._instants((expr,), at, deadline, each=("vector",))
+            bases.update((k, v) for k, v in vector(old).items() if k in set(late))
+            data.append(old)
+        return counts, Traffic(matrix(rest[0]), bases, tuple(data)), rest[3:]
+
+    def _quantile(
+        self, query: Quantile | SustainedQuantile, text: str, at: float, deadline: Deadline
     ) -> Answer:
-        coverage = measure(matrix(raw), vector(born), at, window)
-        return applied(answer, coverage, "Prometheus")
+        """Buckets and observations counted exactly; the quantile from the exact buckets, or (for
+        a sustained one) the engine's ``min_over_time`` of the per-step quantiles."""
+        sustained: tuple[tuple[str, str], ...] = ()
+        if isinstance(query, Quantile):
+            window = query.window_seconds
+        else:
+            window = query.outer_seconds
+            sustained = ((promql.sustained_quantile(query, self._extra, self._lookback), "vector"),)
+        counters = promql.quantile_counters(query.metric, window, query.by)
+        (buckets, observations), traffic, steps = self._counted(
+            query, counters, at, deadline, sustained
+        )
+        if steps:
+            values = vector(steps[0])
+        else:
+            values = bucket_quantiles(buckets.sums, query.quantile, query.by)
+        joined = join_quantile(values, observations.sums)
+        notes = buckets.note(counters[0]) + observations.note(counters[1])
+        answer = self._joined(text, joined, window, *traffic.data, *steps, notes=notes)
+        return self._covered(answer, traffic, at, window)
+
+    def _covered(self, answer: Answer, traffic: Traffic, at: float, window: int) -> Answer:
+        # timestamp() looks back up to 5 minutes past each step: keep bases inside the look-back
+        oldest = at - window - self._lookback
+        bases = {labels: t for labels, t in traffic.base_times.items() if t >= oldest}
+        return applied(answer, measure(traffic.samples, bases, at, window), "Prometheus")
 
     def _ok(
         self,
@@ -177,16 +236,23 @@ class PrometheusSource:
             text, series, source=self.kind, window_seconds=window, notes=_infos(data) + notes
         )
 
-    def _joined(self, text: str, joined: Joined, window: int | None, *data: ApiResult) -> Answer:
+    def _joined(
+        self,
+        text: str,
+        joined: Joined,
+        window: int | None,
+        *data: ApiResult,
+        notes: tuple[str, ...] = (),
+    ) -> Answer:
         if joined.series:
-            return self._ok(text, joined.series, window, *data, notes=joined.notes)
+            return self._ok(text, joined.series, window, *data, notes=joined.notes + notes)
         return failed(
             text,
             DataState.NO_DATA,
             joined.empty_cause,
             source=self.kind,
             window_seconds=window,
-            notes=_infos(data) + joined.notes,
+            notes=_infos(data) + joined.notes + notes,
         )
 
     def _instants(

@@ -4,21 +4,27 @@ The config's label selector (``extra`` matchers, e.g. ``namespace="prod"``) is m
 selector. Each function returns the expressions a Prometheus source sends: the value expression
 first, then the one that counts samples where the query type has one.
 
-Counters are **counted from zero** when born inside the window (DESIGN §2): per series, before any
-aggregation, a series that has a sample at the window's start contributes ``increase()``; a series
-that has none (a new pod, a late first scrape) contributes its last value in the window, since
-everything it carries happened inside the window. ``increase()`` alone would lose the value of the
-first sample, and a series with a single sample would vanish. The same expression works on
-Prometheus 2.x and VictoriaMetrics, and inside subqueries (``offset`` is relative to each step).
+Counters are counted exactly (DESIGN §2, :mod:`pytest_gate.sources.counting`), never with an
+engine's ``increase()``: per series, before any aggregation, :func:`counted` is the last value in
+the window minus the base (the last sample at or before the window's start, looked up
+``lookback_seconds`` back), or the last value for a series born inside the window or below its base.
+That is exact for every series that did not reset; :func:`needs_samples` names the ones that may
+have, and the source corrects those from their raw samples (:func:`samples_of`). The expressions
+work alike on Prometheus 2.x and VictoriaMetrics, and inside subqueries (``offset`` is relative to
+each step).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pytest_gate.core.durations import duration
 from pytest_gate.core.query import (
+    LOOKBACK_SECONDS,
     AvgOverTime,
     Exported,
     Gauge,
+    Labels,
     Matcher,
     Quantile,
     Query,
@@ -28,6 +34,8 @@ from pytest_gate.core.query import (
     Selector,
     SustainedQuantile,
 )
+
+BASE_STEP = "4m"
 
 
 def span(seconds: int) -> str:
@@ -75,19 +83,70 @@ def _sum(by: tuple[str, ...], inner: str) -> str:
     return f"sum by ({', '.join(by)}) ({inner})"
 
 
-def counted(selector: str, window_seconds: int) -> str:
-    """Per-series increase over the window, counting a series born inside the window from zero.
+def base(selector: str, window_seconds: int, lookback_seconds: int) -> str:
+    """Per series, the value of its last sample at or before the window's start (the base)."""
+    return f"last_over_time({selector}[{span(lookback_seconds)}] offset {span(window_seconds)})"
 
-    ``(increase(x[w]) and x offset w) or (last_over_time(x[w]) unless x offset w)``: series
-    present at the window's start keep ``increase()`` (resets handled as it does); the others
-    contribute their last value in the window.
+
+def base_time(selector: str, window_seconds: int, lookback_seconds: int) -> str:
+    """Per series, the unix time of its base sample.
+
+    ``timestamp()`` of a plain selector is the sample's own time, but only within the engine's
+    5-minute staleness look-back; the subquery (4-minute steps, each looking back at least a step)
+    finds older ones. Both engines answer it alike.
+    """
+    window, lookback = span(window_seconds), span(lookback_seconds)
+    return (
+        f"timestamp({selector} offset {window}) "
+        f"or max_over_time(timestamp({selector})[{lookback}:{BASE_STEP}] offset {window})"
+    )
+
+
+def counted(selector: str, window_seconds: int, lookback_seconds: int = LOOKBACK_SECONDS) -> str:
+    """Per-series quick count (:func:`~pytest_gate.sources.counting.quick_count`), no ``increase()``.
+
+    ``((last - base) >= 0) or last``: the last value in the window minus the base; the last value
+    where there is no base (born inside the window) or where it fell below the base (a reset).
+    """
+    last = f"last_over_time({selector}[{span(window_seconds)}])"
+    return f"(({last} - {base(selector, window_seconds, lookback_seconds)}) >= 0) or {last}"
+
+
+def needs_samples(selector: str, window_seconds: int, lookback_seconds: int) -> str:
+    """The series whose quick count may be short: a reset in the window, or a value below the base.
+
+    Usually empty, so raw samples are fetched only for the few series that restarted.
     """
     window = span(window_seconds)
-    at_start = f"{selector} offset {window}"
-    return (
-        f"(increase({selector}[{window}]) and {at_start}) "
-        f"or (last_over_time({selector}[{window}]) unless {at_start})"
+    below = (
+        f"min_over_time({selector}[{window}]) < {base(selector, window_seconds, lookback_seconds)}"
     )
+    return f"(resets({selector}[{window}]) > 0) or ({below})"
+
+
+def narrowed(
+    selector: Selector, extra: tuple[Matcher, ...], suffix: str, series: tuple[Labels, ...]
+) -> str:
+    """``selector`` narrowed to ``series`` (one regex matcher per label; a superset to filter)."""
+    names = sorted({name for labels in series for name, _ in labels})
+    matchers = list(selector.matchers)
+    for name in names:
+        values = sorted({dict(labels).get(name, "") for labels in series})
+        matchers.append(Matcher(name, "=~", "|".join(_literal(v) for v in values)))
+    return vector_selector(Selector(selector.metric, tuple(matchers)), extra, suffix)
+
+
+def _literal(value: str) -> str:
+    """``value`` as an RE2 regex matching exactly it (only RE2's metacharacters escaped)."""
+    return "".join("\\" + c if c in REGEX_SPECIALS else c for c in value)
+
+
+REGEX_SPECIALS = frozenset("\\.+*?()|[]{}^$")
+
+
+def samples_of(selector: str, window_seconds: int, lookback_seconds: int) -> tuple[str, str]:
+    """Raw samples in the window and the base, for the series that need exact counting."""
+    return raw_samples(selector, window_seconds), base(selector, window_seconds, lookback_seconds)
 
 
 def raw_samples(selector: str, window_seconds: int) -> str:
@@ -95,34 +154,99 @@ def raw_samples(selector: str, window_seconds: int) -> str:
     return f"{selector}[{span(window_seconds)}]"
 
 
-def born_inside(selector: str, window_seconds: int) -> str:
-    """The series with no sample at the window's start: they began inside the window."""
-    window = span(window_seconds)
-    return f"count_over_time({selector}[{window}]) unless {selector} offset {window}"
+def traffic(query: Ratio | Quantile | SustainedQuantile) -> tuple[Selector, str, int]:
+    """The query's traffic series (a ratio's denominator, a histogram's ``_count``): selector,
+    metric suffix and window."""
+    match query:
+        case Ratio():
+            return query.denominator, "", query.window_seconds
+        case Quantile():
+            return query.metric, "_count", query.window_seconds
+        case SustainedQuantile():
+            return query.metric, "_count", query.outer_seconds
 
 
 def coverage(
-    query: Ratio | Quantile | SustainedQuantile, extra: tuple[Matcher, ...]
-) -> tuple[str, str]:
-    """The raw samples and the born-inside series of the query's traffic series.
+    query: Ratio | Quantile | SustainedQuantile,
+    extra: tuple[Matcher, ...],
+    lookback_seconds: int = LOOKBACK_SECONDS,
+) -> tuple[str, str, str]:
+    """The traffic series' raw samples in the window, their recent bases' times (at most 5
+    minutes before the window), and the series whose base is older (their times cost a subquery,
+    :func:`base_time`, sent for those series only)."""
+    metric, suffix, window = traffic(query)
+    selector = vector_selector(metric, extra, suffix)
+    recent = f"timestamp({selector} offset {span(window)})"
+    older = f"{base(selector, window, lookback_seconds)} unless {selector} offset {span(window)}"
+    return raw_samples(selector, window), recent, older
 
-    The traffic is a ratio's denominator or a histogram's ``_count``, over the query's window.
+
+@dataclass(frozen=True)
+class CounterWindow:
+    """One counter selector counted over a window, summed ``by`` labels: the unit of exact counting.
+
+    ``suffix`` is appended to the selector's metric (``_bucket``, ``_count`` of a histogram).
     """
-    match query:
-        case Ratio():
-            selector, window = vector_selector(query.denominator, extra), query.window_seconds
-        case Quantile():
-            selector, window = vector_selector(query.metric, extra, "_count"), query.window_seconds
-        case SustainedQuantile():
-            selector, window = vector_selector(query.metric, extra, "_count"), query.outer_seconds
-    return raw_samples(selector, window), born_inside(selector, window)
+
+    selector: Selector
+    window_seconds: int
+    by: tuple[str, ...] = ()
+    suffix: str = ""
+    reset_probe: str | None = None
+    """The suffix of the series whose resets stand for these (a histogram's buckets reset with
+    its ``_count``): only those are checked for resets, which is cheaper than every bucket."""
+    probe_selector: Selector | None = None
+    """Series that include these (a ratio's denominator for its numerator): checked for resets
+    once, for both."""
+
+    def text(self, extra: tuple[Matcher, ...]) -> str:
+        """The vector selector with the config's matchers merged in."""
+        return vector_selector(self.selector, extra, self.suffix)
+
+    def probe_text(self, extra: tuple[Matcher, ...]) -> str:
+        """The selector checked for resets: the probe series, or these series themselves."""
+        probe = self.suffix if self.reset_probe is None else self.reset_probe
+        return vector_selector(self.probe_selector or self.selector, extra, probe)
 
 
-def ratio(query: Ratio, extra: tuple[Matcher, ...]) -> tuple[str, str]:
-    """Numerator and denominator, each ``sum by (<by>) (increase(x[w]))``, joined in Python."""
-    numerator = counted(vector_selector(query.numerator, extra), query.window_seconds)
-    denominator = counted(vector_selector(query.denominator, extra), query.window_seconds)
-    return _sum(query.by, numerator), _sum(query.by, denominator)
+def summed(counter: CounterWindow, extra: tuple[Matcher, ...], lookback_seconds: int) -> str:
+    """``sum by (<by>)`` of the per-series quick counts of :func:`counted`."""
+    return _sum(counter.by, counted(counter.text(extra), counter.window_seconds, lookback_seconds))
+
+
+def ratio_counters(query: Ratio) -> tuple[CounterWindow, CounterWindow]:
+    """A ratio's numerator and denominator as counters (joined in Python)."""
+    numerator, denominator = query.numerator, query.denominator
+    inside = numerator.metric == denominator.metric and set(denominator.matchers) <= set(
+        numerator.matchers
+    )  # 5xx of all requests: the numerator's series are some of the denominator's
+    return (
+        CounterWindow(
+            numerator,
+            query.window_seconds,
+            query.by,
+            probe_selector=denominator if inside else None,
+        ),
+        CounterWindow(denominator, query.window_seconds, query.by),
+    )
+
+
+def quantile_counters(
+    metric: Selector, window_seconds: int, by: tuple[str, ...]
+) -> tuple[CounterWindow, CounterWindow]:
+    """A histogram's buckets (summed by ``le`` and ``by``) and its observation count."""
+    return (
+        CounterWindow(metric, window_seconds, ("le", *by), "_bucket", reset_probe="_count"),
+        CounterWindow(metric, window_seconds, by, "_count"),
+    )
+
+
+def ratio(
+    query: Ratio, extra: tuple[Matcher, ...], lookback_seconds: int = LOOKBACK_SECONDS
+) -> tuple[str, str]:
+    """Numerator and denominator, each ``sum by (<by>)`` of exact per-series counts."""
+    numerator, denominator = ratio_counters(query)
+    return summed(numerator, extra, lookback_seconds), summed(denominator, extra, lookback_seconds)
 
 
 def _histogram_quantile(
@@ -131,31 +255,36 @@ def _histogram_quantile(
     window_seconds: int,
     by: tuple[str, ...],
     extra: tuple[Matcher, ...],
+    lookback_seconds: int,
 ) -> str:
-    # Increases, not rates: a quantile does not change when every bucket is scaled alike, and
+    # Counts, not rates: a quantile does not change when every bucket is scaled alike, and
     # counting from zero needs counts.
-    buckets = counted(vector_selector(metric, extra, "_bucket"), window_seconds)
-    return f"histogram_quantile({quantile!r}, {_sum(('le', *by), buckets)})"
+    buckets, _ = quantile_counters(metric, window_seconds, by)
+    return f"histogram_quantile({quantile!r}, {summed(buckets, extra, lookback_seconds)})"
 
 
-def _observations(
-    metric: Selector, window_seconds: int, by: tuple[str, ...], extra: tuple[Matcher, ...]
+def quantile(
+    query: Quantile, extra: tuple[Matcher, ...], lookback_seconds: int = LOOKBACK_SECONDS
 ) -> str:
-    return _sum(by, counted(vector_selector(metric, extra, "_count"), window_seconds))
+    """The quantile over the window, as text (the source computes it from the exact buckets)."""
+    return _histogram_quantile(
+        query.metric, query.quantile, query.window_seconds, query.by, extra, lookback_seconds
+    )
 
 
-def quantile(query: Quantile, extra: tuple[Matcher, ...]) -> tuple[str, str]:
-    """The quantile (``sum by (le, <by>)``) and the observation count over the window."""
-    value = _histogram_quantile(query.metric, query.quantile, query.window_seconds, query.by, extra)
-    return value, _observations(query.metric, query.window_seconds, query.by, extra)
+def sustained_quantile(
+    query: SustainedQuantile, extra: tuple[Matcher, ...], lookback_seconds: int = LOOKBACK_SECONDS
+) -> str:
+    """``min_over_time`` of the inner-window quantile over the outer window.
 
-
-def sustained_quantile(query: SustainedQuantile, extra: tuple[Matcher, ...]) -> tuple[str, str]:
-    """``min_over_time`` of the inner-window quantile over the outer window, and the count."""
-    inner = _histogram_quantile(query.metric, query.quantile, query.inner_seconds, query.by, extra)
+    Each step uses the quick counts (no raw samples per step): a series that reset inside an inner
+    window counts from its last reset there. The observation count over the outer window is exact.
+    """
+    inner = _histogram_quantile(
+        query.metric, query.quantile, query.inner_seconds, query.by, extra, lookback_seconds
+    )
     outer = f"{span(query.outer_seconds)}:{span(query.step_seconds)}"
-    value = f"min_over_time(({inner})[{outer}])"
-    return value, _observations(query.metric, query.outer_seconds, query.by, extra)
+    return f"min_over_time(({inner})[{outer}])"
 
 
 def gauge(query: Gauge, extra: tuple[Matcher, ...]) -> str:
@@ -181,16 +310,18 @@ def exported(query: Exported, extra: tuple[Matcher, ...]) -> str:
     return f"count(last_over_time({selector}[{span(query.lookback_seconds)}]))"
 
 
-def display(query: Query, extra: tuple[Matcher, ...]) -> str:
+def display(
+    query: Query, extra: tuple[Matcher, ...], lookback_seconds: int = LOOKBACK_SECONDS
+) -> str:
     """One line naming the query for messages and the report."""
     match query:
         case Ratio():
-            numerator, denominator = ratio(query, extra)
+            numerator, denominator = ratio(query, extra, lookback_seconds)
             return f"({numerator}) / ({denominator})"
         case Quantile():
-            return quantile(query, extra)[0]
+            return quantile(query, extra, lookback_seconds)
         case SustainedQuantile():
-            return sustained_quantile(query, extra)[0]
+            return sustained_quantile(query, extra, lookback_seconds)
         case Gauge():
             return gauge(query, extra)
         case AvgOverTime():

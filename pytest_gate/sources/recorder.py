@@ -5,7 +5,8 @@ selector, and every query the gate asked with the complete answer it got (state,
 series with its exact values). Values are stored as ``repr`` strings, which round-trip every float
 exactly (NaN and ±Inf included) and keep the file strict JSON. The file is versioned; a reader
 rejects a version it does not know with a message that says what to do. Version 2 adds each
-answer's window coverage; version 1 files (no coverage) are still read.
+answer's window coverage; version 3 the gaps it bridged (longest gap, base age). Version 1 and 2
+files are still read (their answers replay as recorded; the coverage lacks what they lack).
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ from pytest_gate.core.readfile import FileReadError, nesting_depth, read_limited
 from pytest_gate.sources.base import SourceConfigError
 
 FORMAT = "pytest-gate-recording"
-VERSION = 2
-READABLE_VERSIONS = (1, 2)
+VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 MAX_RECORDING_BYTES = 512 * 1024 * 1024
 """Far above a 1,000-GPU recording; a larger file is not one (``/dev/zero`` is refused anyway)."""
 MAX_DEPTH = 16
@@ -121,6 +122,8 @@ def coverage_json(coverage: Coverage | None) -> dict[str, Any] | None:
     data = coverage.to_json()
     data["oldest_age_seconds"] = _number(coverage.oldest_age_seconds)
     data["interval_seconds"] = _number(coverage.interval_seconds)
+    data["longest_gap_seconds"] = _number(coverage.longest_gap_seconds)
+    data["base_age_seconds"] = _number(coverage.base_age_seconds)
     return data
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_gate.config.sourcechoice import NO_SOURCE, chosen_sources, too_many_sources
 from pytest_gate.core.deadline import Deadline, DeadlineExceeded
 from pytest_gate.core.query import (
+    LOOKBACK_SECONDS,
     Answer,
     AvgOverTime,
     DataState,
@@ -66,6 +67,8 @@ class SourceSettings:
     deadline_seconds: float
     extra_matchers: tuple[Matcher, ...] = ()
     started_monotonic: float | None = None
+    lookback_seconds: int = LOOKBACK_SECONDS
+    """``[gate] lookback_seconds``: how far back a counter window's base is looked up."""
 
 
 class MetricSnapshot:
@@ -168,7 +171,7 @@ class MetricSnapshot:
     def ratio(
         self, num: Selector, den: Selector, window_seconds: int, by: tuple[str, ...] = ()
     ) -> Answer:
-        """``increase(num) / increase(den)`` over the window, per ``by`` group."""
+        """``num / den`` counted exactly over the window, per ``by`` group."""
         return self.ask(Ratio(num, den, window_seconds, by))
 
     def quantile(
@@ -317,7 +320,7 @@ def open_snapshot(
     source: MetricSource
     if settings.prometheus_url:
         client = HttpClient.from_env(settings.prometheus_url, "--prometheus-url", env)
-        source = PrometheusSource(client, settings.extra_matchers)
+        source = PrometheusSource(client, settings.extra_matchers, settings.lookback_seconds)
     else:
         offset = settings.at - clock()
         if abs(offset) > SCRAPE_CLOCK_TOLERANCE_SECONDS:

@@ -25,7 +25,7 @@ from tests.support.prometheus_server import OpenMetrics
 
 T = 1_749_999_600  # 2025-06-15T15:00:00Z, a multiple of 60 s so steps line up with T
 COUNTER_STEP_SECONDS = 30
-COUNTER_HISTORY_SECONDS = 35 * 60  # the 30m windows, plus margin
+COUNTER_HISTORY_SECONDS = 40 * 60  # the 30m windows, plus room for a scrape gap before them
 GAUGE_STEP_SECONDS = 60
 RL_HISTORY_SECONDS = 140 * 60  # the 2h baseline and trend windows, plus margin
 GAUGE_HISTORY_SECONDS = 15 * 60  # other gauges are read at T only
@@ -76,6 +76,8 @@ class NewInstance:
     first_briefs: float = 50.0
     first_fixes: float = 0.0
     probe_503s: float = 0.0
+    resets: tuple[int, ...] = ()
+    """Indexes of the samples at which the pod restarted: its counters start again from 0."""
 
     @property
     def labels(self) -> dict[str, str]:
@@ -115,6 +117,16 @@ class Scenario:
     new_instance: NewInstance | None = None
     gpu_exporter: str = "pytest-gate"
     """Whose series shape the GPUs are written in: pytest-gate, dcgm or nvidia-smi."""
+    fixes_before: float = 0.0
+    """Schema repairs (mode fast) counted long before every window: a lifetime value."""
+    fixes_at: tuple[tuple[int, float], ...] = ()
+    """(seconds before T, repairs) of mode fast at those steps."""
+    error_burst: tuple[int, int, float] | None = None
+    """(from, to seconds before T, 5xx share) of the requests in (T - from, T - to]."""
+    scrape_gap: tuple[int, int] | None = None
+    """(from, to seconds before T): no serving counter sample strictly between them."""
+    reset_at: int | None = None
+    """Seconds before T at which every serving counter restarts from 0 (that sample reads 0)."""
     lost_gpu_node: bool = False
     """A second GPU node whose exporter target went down: its GPU series stop
     :data:`LOST_GPU_NODE_DOWN_SECONDS` before T (stale at T), its ``up`` is 0 since."""
@@ -166,7 +178,7 @@ def write(om: OpenMetrics, s: Scenario) -> None:
     steps = _counter_steps()
     flow = 1.0 if s.traffic else 0.0
     requests = [REQUESTS_PER_STEP * flow for _ in steps]
-    _serving_http(om, base, requests, s.error_share)
+    _serving_http(om, base, requests, _error_shares(s, steps))
     for mode in MODES:
         mode_labels = {**base, "mode": mode}
         briefs = [BRIEFS_PER_STEP * flow for _ in steps]
@@ -174,9 +186,7 @@ def write(om: OpenMetrics, s: Scenario) -> None:
         _counter(om, "llm_brief_total", {**mode_labels, "status": "failure"}, [0.0 for _ in steps])
         if s.fix_counter_present:
             fix = {**mode_labels, "original_model": MODEL_BY_MODE[mode]}
-            _counter(
-                om, "llm_schema_fix_count_total", fix, [s.schema_fixes_per_step for _ in steps]
-            )
+            _counter(om, "llm_schema_fix_count_total", fix, _fixes(s, mode, steps))
         _latency(om, mode_labels, s, mode, briefs)
         hits = [LOOKUPS_PER_STEP * flow * s.hit_share[mode] for _ in steps]
         misses = [LOOKUPS_PER_STEP * flow * (1 - s.hit_share[mode]) for _ in steps]
@@ -185,6 +195,10 @@ def write(om: OpenMetrics, s: Scenario) -> None:
         _counter(om, "cache_misses_total", cache, misses)
     if s.new_instance is not None:
         _new_instance(om, {**base, **s.new_instance.labels}, s.new_instance)
+    if s.reset_at is not None:
+        _restart(om, s.namespace, T - s.reset_at)
+    if s.scrape_gap is not None:
+        _drop_scrapes(om, s.namespace, T - s.scrape_gap[0], T - s.scrape_gap[1])
     _rl(om, base, s)
     _gpus(om, base, s)
     _resources(om, base, s)
@@ -193,12 +207,70 @@ def write(om: OpenMetrics, s: Scenario) -> None:
         _gauge(om, "up", labels, [up for _ in _gauge_steps()])
 
 
+SERVING_FAMILIES = (
+    "http_requests",
+    "llm_brief",
+    "llm_schema_fix_count",
+    "llm_brief_latency_seconds",
+    "cache_hits",
+    "cache_misses",
+)
+"""The serving pods' counter families (a scrape gap or a restart touches these)."""
+
+
+def _fixes(s: Scenario, mode: str, steps: list[float]) -> list[float]:
+    fixes = [s.schema_fixes_per_step for _ in steps]
+    if mode != "fast":
+        return fixes
+    fixes[0] += s.fixes_before
+    for seconds, count in s.fixes_at:
+        fixes[steps.index(float(T - seconds))] += count
+    return fixes
+
+
+def _error_shares(s: Scenario, steps: list[float]) -> list[float]:
+    if s.error_burst is None:
+        return [s.error_share for _ in steps]
+    start, end, share = s.error_burst
+    return [share if T - start < ts <= T - end else s.error_share for ts in steps]
+
+
+def _drop_scrapes(om: OpenMetrics, namespace: str, after: float, before: float) -> None:
+    """The serving counters of ``namespace`` were not scraped strictly between the two times."""
+    marker = f'namespace="{namespace}"'
+    for family in SERVING_FAMILIES:
+        om.samples[family] = [
+            (ts, line)
+            for ts, line in om.samples.get(family, [])
+            if not (marker in line and after < ts < before)
+        ]
+
+
+def _restart(om: OpenMetrics, namespace: str, at: float) -> None:
+    """The serving pods of ``namespace`` restarted at ``at``: their counters read 0 there."""
+    marker = f'namespace="{namespace}"'
+    for family in SERVING_FAMILIES:
+        samples = om.samples.get(family, [])
+        lost = {
+            line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+            for ts, line in samples
+            if marker in line and ts == at
+        }
+        restarted: list[tuple[float, str]] = []
+        for ts, line in samples:
+            series, value = line.rsplit(" ", 1)
+            if series in lost and ts >= at:
+                line = f"{series} {float(value) - lost[series]!r}"
+            restarted.append((ts, line))
+        om.samples[family] = restarted
+
+
 def _serving_http(
-    om: OpenMetrics, base: dict[str, str], requests: list[float], error_share: float
+    om: OpenMetrics, base: dict[str, str], requests: list[float], error_shares: list[float]
 ) -> None:
     labels = {**base, "method": "POST", "handler": "/v1/brief"}
-    ok = [r * (1 - error_share) for r in requests]
-    errors = [r * error_share for r in requests]
+    ok = [r * (1 - share) for r, share in zip(requests, error_shares, strict=True)]
+    errors = [r * share for r, share in zip(requests, error_shares, strict=True)]
     _counter(om, "http_requests_total", {**labels, "status": "200"}, ok)
     _counter(om, "http_requests_total", {**labels, "status": "500"}, errors)
 
@@ -209,7 +281,9 @@ def _new_instance(om: OpenMetrics, labels: dict[str, str], new: NewInstance) -> 
 
     def counter(name: str, series: dict[str, str], first: float, per_step: float) -> None:
         for index, ts in enumerate(times):
-            om.sample(name, {**labels, **series}, first + index * per_step, ts, kind="counter")
+            run = max((r for r in new.resets if r <= index), default=0)
+            value = first + index * per_step if run == 0 else (index - run) * per_step
+            om.sample(name, {**labels, **series}, value, ts, kind="counter")
 
     brief = {"method": "POST", "handler": "/v1/brief"}
     ok = new.first_requests - new.first_errors

@@ -200,7 +200,66 @@ NEW_INSTANCE_SCENARIOS = (
         new_instance=NewInstance(age_seconds=20, samples=1),
     ),
 )
-SCENARIOS += NEW_INSTANCE_SCENARIOS
+GAP_AT_START = (2370, 1560)
+"""Serving unscraped from 39m30s to 26m before T: across the 30m windows' start, 9m before it."""
+COUNTING_SCENARIOS = (
+    # DESIGN §2 "Exact window counting" at every edge (issue 21).
+    # A new pod with 3 repairs at its first scrape restarts: the 3 still count (exactly 3).
+    Scenario(
+        "born-repairs-reset",
+        "NO-GO",
+        {"test_schema_failure_rate": "fail"},
+        new_instance=NewInstance(first_fixes=3.0, resets=(3,)),
+    ),
+    # A new pod with 8 errors at its first scrape restarts twice: the 8 still count.
+    Scenario(
+        "born-5xx-resets-twice",
+        "NO-GO",
+        {"test_api_5xx_rate": "fail"},
+        new_instance=NewInstance(first_errors=8.0, resets=(2, 4)),
+    ),
+    # 40 repairs long ago, a scrape gap across the window's start: bridged, nothing new, GO.
+    Scenario("gap-at-start-old-repairs", "GO", fixes_before=40.0, scrape_gap=GAP_AT_START),
+    # The same gap, with 5 repairs during it inside the window: they count.
+    Scenario(
+        "gap-at-start-new-repairs",
+        "NO-GO",
+        {"test_schema_failure_rate": "fail"},
+        fixes_before=40.0,
+        fixes_at=((1680, 5.0),),
+        scrape_gap=GAP_AT_START,
+    ),
+    # An overloaded pod fails its scrapes for 6 minutes while answering 3% 5xx.
+    Scenario(
+        "gap-inside-5xx",
+        "NO-GO",
+        {"test_api_5xx_rate": "fail"},
+        error_burst=(420, 60, 0.03),
+        scrape_gap=(420, 60),
+    ),
+    # 3 repairs made while the pod was not scraped for 8 minutes inside the 30m window.
+    Scenario(
+        "gap-inside-repairs",
+        "NO-GO",
+        {"test_schema_failure_rate": "fail"},
+        fixes_at=((960, 3.0),),
+        scrape_gap=(1200, 720),
+    ),
+    # The gap at the start is longer than a 5m look-back: the series began inside the window as
+    # far as the gate can tell, counted from zero with their lifetime values (named as such).
+    Scenario(
+        "gap-beyond-lookback",
+        "NO-GO",
+        {"test_schema_failure_rate": "fail"},
+        fixes_before=40.0,
+        scrape_gap=GAP_AT_START,
+        config_edits=(("lookback_seconds = 3600", "lookback_seconds = 300"),),
+    ),
+    # Every serving process restarted exactly at the 30m windows' start: the 40 old repairs
+    # before it stay outside the window.
+    Scenario("reset-at-window-start", "GO", fixes_before=40.0, reset_at=1800),
+)
+SCENARIOS += NEW_INSTANCE_SCENARIOS + COUNTING_SCENARIOS
 BY_NAME = {s.name: s for s in SCENARIOS}
 
 

@@ -136,6 +136,14 @@ def test_clearly_worse_canary_reports_counts_statistic_and_p_value(
     )
 
 
+def test_canary_counts_are_exact_integers(canary_runs: dict[str, Future[GateRun]]) -> None:
+    """12 5xx of 4000 read exactly 12/4000 before any rounding (``increase()`` extrapolated)."""
+    series = canary_check(canary_runs, REPLAYED, "test_canary_5xx_rate")["series"]
+    assert isinstance(series, list)
+    sides = {s["labels"]["side"]: (s["value"], s["samples"]) for s in series}
+    assert sides == {"canary": (12 / 4000, 4000.0), "baseline": (3 / 8000, 8000.0)}
+
+
 def test_terminal_line_names_both_sides_and_the_p_value(
     canary_runs: dict[str, Future[GateRun]],
 ) -> None:

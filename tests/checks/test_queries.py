@@ -96,8 +96,8 @@ def test_sustained_quantile_renders_inner_windows_across_the_outer(default: Gate
     buckets = 'llm_brief_latency_seconds_bucket{mode="creative"}'
     assert display(query, ()) == (
         "min_over_time((histogram_quantile(0.95, sum by (le) "
-        f"((increase({buckets}[1m]) and {buckets} offset 1m) "
-        f"or (last_over_time({buckets}[1m]) unless {buckets} offset 1m))))[5m:30s])"
+        f"(((last_over_time({buckets}[1m]) - last_over_time({buckets}[1h] offset 1m)) >= 0) "
+        f"or last_over_time({buckets}[1m]))))[5m:30s])"
     )
 
 

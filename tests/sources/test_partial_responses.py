@@ -56,7 +56,7 @@ def test_a_warning_on_one_part_of_a_ratio_makes_the_ratio_an_error(
     front: ApiFront, open_source: SnapshotFactory
 ) -> None:
     """Only the denominator's query comes back partial: the whole ratio is an error, not a value."""
-    url = front.route("denominator", warnings=(THANOS_PARTIAL,), when="increase(llm_brief_total")
+    url = front.route("denominator", warnings=(THANOS_PARTIAL,), when="sum(((last_over_time(llm_brief_total")
     answer = open_source(prometheus_url=url, scenario="ratio").ask(BRIEF_RATIO)
     assert front.edited["denominator"] >= 1
     assert (answer.state, THANOS_PARTIAL in answer.message) == (DataState.ERROR, True), (

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from pytest_gate.core.query import (
+    Answer,
     AvgOverTime,
+    Coverage,
     DataState,
     Gauge,
     Quantile,
@@ -18,9 +20,10 @@ from pytest_gate.core.query import (
     Ratio,
     RawPromQL,
     Selector,
+    SeriesValue,
     SustainedQuantile,
 )
-from pytest_gate.sources.recorder import answer_json
+from pytest_gate.sources.recorder import Recording, answer_json, encode, read
 from pytest_gate.sources.replay import recorded_time
 from pytest_gate.sources.snapshot import SourceConfigError
 from tests.sources import dataset
@@ -205,3 +208,24 @@ def test_recorded_time_of_a_bad_file_is_a_source_config_error(tmp_path: Path) ->
     path.write_text("[]")
     with pytest.raises(SourceConfigError, match="not a pytest-gate recording"):
         recorded_time(path)
+
+
+def test_version_2_recording_without_bridged_gaps_still_replays(tmp_path: Path) -> None:
+    """A version-2 file (coverage without longest gap and base age) reads, those fields unknown."""
+    query = Ratio(FIXES, BRIEFS, 1800)
+    coverage = Coverage(1800, 1, 60, 60, 1790.0, 30.0, longest_gap_seconds=30.0)
+    answer = Answer("q", DataState.OK, (SeriesValue((), 0.0, 900.0),), 1800, coverage=coverage)
+    document = json.loads(
+        encode(Recording(dataset.T, {"kind": "prometheus"}, (), ((query, answer),)))
+    )
+    document["version"] = 2
+    for entry in document["entries"]:
+        del entry["answer"]["coverage"]["longest_gap_seconds"]
+        del entry["answer"]["coverage"]["base_age_seconds"]
+    path = tmp_path / "v2.json"
+    path.write_text(json.dumps(document))
+    recording, _sha256 = read(path)
+    [(replayed_query, replayed)] = recording.entries
+    assert replayed_query == query
+    assert replayed.coverage is not None and replayed.coverage.longest_gap_seconds is None
+    assert replayed.series == answer.series
