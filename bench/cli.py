@@ -27,6 +27,7 @@ BENCHMARKS = (
     "reliability",
     "startup",
     "canary_sim",
+    "outside",
 )
 """Benchmark names, in the order they run; each is ``bench.<name>.run(bench) -> Section``."""
 DEFAULT_RUNS = 5

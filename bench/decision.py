@@ -54,10 +54,13 @@ class Variant:
     command: list[str]
     env: dict[str, str]
     expect: int | None = 0
+    cwd: Path = ROOT
+    """Where it runs (a lean install's runs start outside the checkout, so ``python -m`` cannot
+    import the checkout's package instead of the installed one)."""
 
     def __call__(self) -> Run:
         """Run it once; a wrong exit code stops the benchmark with the output."""
-        result = run_child(self.command, env=self.env, cwd=ROOT)
+        result = run_child(self.command, env=self.env, cwd=self.cwd)
         if self.expect is not None and result.exit_code != self.expect:
             raise RuntimeError(
                 f"{shown(self.command)} exited {result.exit_code}, not {self.expect}:\n"

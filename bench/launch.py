@@ -1,4 +1,5 @@
-"""A lean launcher: fork, exec the command, wait; write its wall time, peak RSS and exit code.
+"""A lean launcher: fork, exec the command, wait; write its wall time, peak RSS, exit code and
+CPU time (user + system).
 
 ``python -I -S bench/launch.py RESULT_FILE COMMAND...``. The benchmark process itself grows large
 (it builds the backfill data), and on Linux a child's ``ru_maxrss`` starts at the memory of the
@@ -12,7 +13,7 @@ import time
 
 
 def main() -> int:
-    """Run the command once and record ``wall_seconds peak_rss_kib exit_code`` in RESULT_FILE."""
+    """Run the command once; record ``wall_seconds peak_rss_kib exit_code cpu_seconds``."""
     result_file, command = sys.argv[1], sys.argv[2:]
     started = time.perf_counter()
     pid = os.fork()
@@ -24,7 +25,9 @@ def main() -> int:
     _, status, usage = os.wait4(pid, 0)
     wall = time.perf_counter() - started
     with open(result_file, "w") as out:
-        out.write(f"{wall!r} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}\n")
+        code = os.waitstatus_to_exitcode(status)
+        cpu = usage.ru_utime + usage.ru_stime
+        out.write(f"{wall!r} {usage.ru_maxrss} {code} {cpu!r}\n")
     return 0
 
 

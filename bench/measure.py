@@ -33,6 +33,8 @@ class Run:
     peak_rss_bytes: int
     exit_code: int
     output: str
+    cpu_seconds: float = 0.0
+    """User plus system CPU time of the process and its waited-for children."""
 
 
 def run_child(
@@ -68,8 +70,8 @@ def run_child(
         output = sink_path.read_text(errors="replace")
         if not result_file.is_file():
             raise RuntimeError(f"the launcher failed for {' '.join(command)}:\n{output[-2000:]}")
-        wall, rss_kib, code = result_file.read_text().split()
-    return Run(float(wall), int(rss_kib) * KIB, int(code), output)
+        wall, rss_kib, code, cpu = result_file.read_text().split()
+    return Run(float(wall), int(rss_kib) * KIB, int(code), output, float(cpu))
 
 
 def median(values: Sequence[float]) -> float:
@@ -80,6 +82,11 @@ def median(values: Sequence[float]) -> float:
 def median_wall_seconds(runs: Sequence[Run]) -> float:
     """The median wall time of some runs of one variant."""
     return median([run.wall_seconds for run in runs])
+
+
+def median_cpu_seconds(runs: Sequence[Run]) -> float:
+    """The median CPU time (user + system) of some runs of one variant."""
+    return median([run.cpu_seconds for run in runs])
 
 
 def percentile(values: Sequence[float], q: float) -> float:

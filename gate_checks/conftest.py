@@ -8,7 +8,8 @@
 - Canary checks (``@pytest.mark.canary``) compare a canary with its baseline; like the smoke
   checks they run only when ``-m`` names ``canary`` (``-m canary --gate-canary ...
   --gate-baseline ...``), and their queries are fetched together on first use.
-- The smoke fixtures below do the HTTP; the checks only compare.
+- The smoke fixtures below do the HTTP through the gate's ``service`` client (inside
+  ``--gate-deadline``); the checks only compare.
 - ``targets_up`` answers the scrape-targets check of one part, or ends it as not_applicable when
   no enabled check reads that part here (the GPU snapshot is opened only for the GPU exporter).
 """
@@ -22,10 +23,12 @@ import pytest
 from pytest_gate import (
     Answer,
     CanarySelection,
+    Fetched,
     GateConfig,
     MetricSnapshot,
     Observer,
     Query,
+    ServiceClient,
     requiring,
 )
 
@@ -69,38 +72,36 @@ def canary_metrics(
 
 
 @pytest.fixture(scope="session")
-def served_health(serving_url: str, gate_config: GateConfig) -> Answer:
+def served_health(service: ServiceClient, gate_config: GateConfig) -> Answer:
     """``GET /health`` of the live service: its HTTP status."""
-    fetched = probe.fetch("GET", serving_url + HEALTH_PATH, gate_config.smoke.timeout_seconds)
-    return probe.health(fetched)
+    return probe.health(service.get(HEALTH_PATH, gate_config.smoke.timeout_seconds))
 
 
 @pytest.fixture(scope="session")
-def served_metrics(serving_url: str, gate_config: GateConfig) -> probe.Fetched:
+def served_metrics(service: ServiceClient, gate_config: GateConfig) -> Fetched:
     """``GET /metrics`` of the live service (read by two checks, fetched once)."""
-    return probe.fetch("GET", serving_url + METRICS_PATH, gate_config.smoke.timeout_seconds)
+    return service.get(METRICS_PATH, gate_config.smoke.timeout_seconds)
 
 
 @pytest.fixture(scope="session")
-def served_models(served_metrics: probe.Fetched, gate_config: GateConfig) -> Answer:
+def served_models(served_metrics: Fetched, gate_config: GateConfig) -> Answer:
     """Whether every configured model reports loaded on the live ``/metrics``."""
     models = gate_config.checks.models_loaded.models
     return probe.models_loaded(served_metrics, gate_config.metrics.model_loaded, models)
 
 
 @pytest.fixture(scope="session")
-def served_names(served_metrics: probe.Fetched, gate_config: GateConfig) -> Answer:
+def served_names(served_metrics: Fetched, gate_config: GateConfig) -> Answer:
     """Whether the live ``/metrics`` exposes every serving name of ``[metrics]``."""
     return probe.names_exposed(served_metrics, gate_config.metrics.serving_names())
 
 
 @pytest.fixture(scope="session")
-def served_brief(serving_url: str, gate_config: GateConfig) -> Answer:
+def served_brief(service: ServiceClient, gate_config: GateConfig) -> Answer:
     """One real ``POST /v1/brief``, checked field by field against the brief contract."""
     smoke = gate_config.smoke
     payload = {"text": smoke.brief_text, "mode": smoke.brief_mode}
-    fetched = probe.fetch("POST", serving_url + BRIEF_PATH, smoke.timeout_seconds, payload)
-    return probe.brief_fields(fetched)
+    return probe.brief_fields(service.post_json(BRIEF_PATH, payload, smoke.timeout_seconds))
 
 
 @pytest.fixture

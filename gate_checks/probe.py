@@ -1,17 +1,15 @@
-"""Talk to the live service for the smoke checks, and turn what it said into answers.
+"""Turn what the live service said to the smoke checks into answers (pure).
 
-The HTTP happens in the fixtures of ``conftest.py`` (checks do no I/O); everything after the
-response is pure. A transport failure is an ``error`` answer; a service that answers but answers
+The HTTP happens in the fixtures of ``conftest.py`` through the gate's ``service`` client (its
+own HTTP client, inside ``--gate-deadline``); checks do no I/O. A transport failure is an ``error`` answer; a service that answers but answers
 wrong gives a value that breaches its check, with the cause in the series labels.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
 
-from pytest_gate import Answer, DataState, Labels, SeriesValue
+from pytest_gate import Answer, DataState, Fetched, Labels, SeriesValue, read_exposition
 from pytest_gate.contract.brief_schema import brief_of, violations
 
 HTTP_OK = 200
@@ -23,33 +21,6 @@ HELD = 0.0
 BODY_EXCERPT_CHARS = 200
 SOURCE = "serving"
 RESPONSE_FIELD = "(response)"
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """One HTTP exchange: the status and body, or the transport error."""
-
-    method: str
-    url: str
-    status: int | None
-    body: str
-    error: str = ""
-
-    @property
-    def what(self) -> str:
-        """``GET http://host/health`` for messages."""
-        return f"{self.method} {self.url}"
-
-
-def fetch(method: str, url: str, timeout_seconds: float, payload: Any = None) -> Fetched:
-    """Send one request; a transport failure comes back as ``error``, never as an exception."""
-    import requests  # only smoke runs talk to the service: keep it off every gate's start-up
-
-    try:
-        response = requests.request(method, url, json=payload, timeout=timeout_seconds)
-    except requests.RequestException as exc:
-        return Fetched(method, url, None, "", f"{type(exc).__name__}: {exc}")
-    return Fetched(method, url, response.status_code, response.text)
 
 
 def _failed(fetched: Fetched, state: DataState, cause: str) -> Answer:
@@ -86,16 +57,13 @@ def _samples(fetched: Fetched) -> list[tuple[str, dict[str, str], float]] | Answ
     if fetched.status != HTTP_OK:
         return _failed(fetched, DataState.ERROR, f"HTTP {fetched.status}: {_excerpt(fetched.body)}")
     try:
-        # Imported here: only the smoke checks parse /metrics; a pre-deploy run need not pay it.
-        from prometheus_client.parser import text_string_to_metric_families
-
-        families = list(text_string_to_metric_families(fetched.body))
+        samples, families = read_exposition(fetched.body, fetched.content_type)
     except ValueError as exc:
         return _failed(fetched, DataState.ERROR, f"not a metrics exposition: {exc}")
-    found: list[tuple[str, dict[str, str], float]] = []
-    for family in families:
-        found.append((family.name, {}, float("nan")))
-        found.extend((s.name, dict(s.labels), float(s.value)) for s in family.samples)
+    found: list[tuple[str, dict[str, str], float]] = [
+        (name, {}, float("nan")) for name in sorted(families)
+    ]
+    found.extend((s.name, dict(s.labels), s.value) for s in samples)
     return found
 
 

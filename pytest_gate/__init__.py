@@ -37,6 +37,9 @@ _EXPORTS: dict[str, str] = {
     # where answers come from
     "MetricSnapshot": "pytest_gate.sources.snapshot",
     "GpuSnapshot": "pytest_gate.gpu.source",
+    "Fetched": "pytest_gate.sources.service",
+    "ServiceClient": "pytest_gate.sources.service",
+    "read_exposition": "pytest_gate.sources.exposition",
     # a smoke check's own HTTP calls, within the gate's deadline (the ``gate_deadline`` fixture)
     "HttpClient": "pytest_gate.sources.http",
     "HttpResponse": "pytest_gate.sources.http",
@@ -80,6 +83,7 @@ __all__ = [
     "Deadline",
     "DeadlineExceeded",
     "Exported",
+    "Fetched",
     "GateConfig",
     "GateDataError",
     "GateNoData",
@@ -99,6 +103,7 @@ __all__ = [
     "ResourceUsage",
     "Selector",
     "SeriesValue",
+    "ServiceClient",
     "SustainedQuantile",
     "TransportError",
     "VllmConfig",
@@ -111,6 +116,7 @@ __all__ = [
     "narrowed",
     "paired",
     "quote",
+    "read_exposition",
     "requiring",
     "schema_violations",
     "slopes",
@@ -167,8 +173,10 @@ if TYPE_CHECKING:
         SustainedQuantile,
     )
     from pytest_gate.gpu.source import GpuSnapshot
+    from pytest_gate.sources.exposition import read_exposition
     from pytest_gate.sources.http import HttpClient, HttpResponse, TransportError
     from pytest_gate.sources.promql import quote
+    from pytest_gate.sources.service import Fetched, ServiceClient
     from pytest_gate.sources.snapshot import MetricSnapshot
     from pytest_gate.stats.canary import CanarySelection, narrowed, paired
     from pytest_gate.stats.sequential import CanaryRound

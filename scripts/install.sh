@@ -29,8 +29,8 @@ if [ ! -x .venv/bin/python ]; then
     say "creating .venv with $($PYTHON --version)"
     "$PYTHON" -m venv .venv
 fi
-say "pip: pytest-gate with the serving and dev extras (torch 2.13.0 CPU from the local wheel)"
-.venv/bin/python -m pip install --progress-bar off -e '.[serving,dev]' 2>&1 \
+say "pip: pytest-gate with the serving and dev extras, pinned by scripts/constraints.txt (torch 2.13.0 CPU from the local wheel)"
+.venv/bin/python -m pip install --progress-bar off -c scripts/constraints.txt -e '.[serving,dev]' 2>&1 \
     | awk '/^(Collecting|Successfully|ERROR)/ { print "  " $0; fflush() }'
 
 if command -v npm >/dev/null; then

@@ -39,11 +39,11 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("run",),
     ("plugin",),
 )
-#: Beside the stack: ``vram`` is the gate-vram command (nothing imports it); ``contract`` serves
-#: ``serving/`` and ``vram/`` and imports only ``core``.
-SIDE: frozenset[str] = frozenset({"vram", "contract"})
+#: Beside the stack: ``vram`` is the gate-vram command and ``gateinit`` the gate-init command
+#: (nothing imports them); ``contract`` serves ``serving/`` and ``vram/`` and imports only ``core``.
+SIDE: frozenset[str] = frozenset({"vram", "gateinit", "contract"})
 #: Where a side package sits, for the arrows it may draw (only downwards).
-SIDE_LAYER: Mapping[str, int] = {"vram": len(LAYERS), "contract": 2}
+SIDE_LAYER: Mapping[str, int] = {"vram": len(LAYERS), "gateinit": len(LAYERS), "contract": 2}
 #: Gate-check suites shipped in the package (``profiles/vllm``): like ``gate_checks/`` they import
 #: the public API only, and nothing imports them.
 CONSUMERS: frozenset[str] = frozenset({"profiles"})

@@ -82,8 +82,17 @@ def _read_nvml(metrics: MetricSnapshot | None) -> GpuSnapshot:
 
 def _from_metrics(metrics: MetricSnapshot, exporter: GpuExporter) -> GpuSnapshot:
     reading = read_exporter(metrics, exporter)
-    kind = metrics.source.kind
-    return GpuSnapshot(kind, list(reading.gpus), reading.answer, exporter.label_keys)
+    answer = reading.answer
+    if not reading.gpus and answer.state is DataState.NO_DATA:
+        answer = answer.with_state(DataState.NO_DATA, f"{answer.message}; {NO_GPU_DATA_FIX}")
+    return GpuSnapshot(metrics.source.kind, list(reading.gpus), answer, exporter.label_keys)
+
+
+NO_GPU_DATA_FIX = (
+    'a deployment without GPUs sets [deployment] gpus = "none" in gate.toml (the VRAM checks are '
+    "then not applicable); otherwise export GPU memory with `gate-vram --serve`, or name your "
+    "exporter in [metrics] gpu_exporter"
+)
 
 
 def _none(cause: str) -> GpuSnapshot:
@@ -119,7 +128,10 @@ def open_gpu_snapshot(
         ):
             mode = "nvml"
         elif metrics is None:
-            return _none("no NVIDIA GPU here and no metric source to read GPU exporter series from")
+            return _none(
+                "no NVIDIA GPU here and no metric source to read GPU exporter series from; "
+                + NO_GPU_DATA_FIX
+            )
         else:
             mode = "prometheus"
     if mode == "nvml":

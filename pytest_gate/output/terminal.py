@@ -70,19 +70,53 @@ def check_detail(record: CheckRecord) -> str:
     return detail
 
 
-def check_line(record: CheckRecord, width: int | None = None) -> tuple[str, str | None]:
+def shared_causes(records: Sequence[CheckRecord]) -> list[str]:
+    """Causes that several checks share (no metric source, no GPU data...), in first-seen order.
+
+    The terminal says each once, numbered, with its fix, and the checks' lines point at it.
+    """
+    counts: dict[str, int] = {}
+    for record in records:
+        obs = record.observation
+        if record.outcome in (Outcome.NO_DATA, Outcome.ERROR) and (
+            obs is None or obs.value is None
+        ):
+            detail = check_detail(record)
+            counts[detail] = counts.get(detail, 0) + 1
+    return [detail for detail, count in counts.items() if count >= SHARED_CAUSE_MIN]
+
+
+def shared_cause_lines(causes: Sequence[str], records: Sequence[CheckRecord]) -> list[str]:
+    """``cause 1 (16 checks): no metric source is given; pass ...`` once per shared cause."""
+    details = [check_detail(r) for r in records]
+    return [
+        scrub_userinfo(f"cause {index} ({details.count(cause)} checks): {cause}")
+        for index, cause in enumerate(causes, start=1)
+    ]
+
+
+def check_line(
+    record: CheckRecord, width: int | None = None, causes: Sequence[str] = ()
+) -> tuple[str, str | None]:
     """One line for one check: outcome, severity, title, value op limit and margin, or the cause.
 
-    ``width`` cuts the line to the terminal (``...`` marks the cut); ``None`` keeps it whole.
+    ``width`` cuts the line to the terminal (``...`` marks the cut); ``None`` keeps it whole. A
+    cause listed in ``causes`` (see :func:`shared_causes`) is named by its number, not repeated.
     """
     effect = record.effect
     colour = COLOURS[effect] if effect else None
     head = f"{record.outcome.value.upper():<14} {record.severity.value:<8} {check_label(record)}"
     detail = check_detail(record)
+    if detail in causes:
+        detail = f"cause {causes.index(detail) + 1} below"
     text = scrub_userinfo(f"{head}: {detail}" if detail else head)
     if width is not None and len(text) > width:
         text = text[: max(width - len(CUT), 0)] + CUT
     return text, colour
+
+
+SHARED_CAUSE_MIN = 2
+"""A cause shared by this many checks is said once."""
 
 
 def detail_lines(record: CheckRecord) -> list[str]:

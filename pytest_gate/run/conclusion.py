@@ -32,7 +32,14 @@ from pytest_gate.output.report import (
     iso_utc,
     write_report,
 )
-from pytest_gate.output.terminal import check_line, detail_lines, github_summary, traffic_light
+from pytest_gate.output.terminal import (
+    check_line,
+    detail_lines,
+    github_summary,
+    shared_cause_lines,
+    shared_causes,
+    traffic_light,
+)
 from pytest_gate.run.publish import (
     append_step_summary,
     push_final,
@@ -242,17 +249,20 @@ def show(reporter: pytest.TerminalReporter, config: pytest.Config, state: GateSe
         return
     checks = state.tracker.checks()
     verbosity = config.get_verbosity()
+    causes = shared_causes(checks) if verbosity >= 0 else []
     if verbosity >= 0:
         reporter.write_sep("=", "deployment gate")
         # Cut to a terminal's width; a CI log or a pipe keeps whole lines (nothing wraps there).
         writer = config.get_terminal_writer()
         width = writer.fullwidth - 1 if verbosity <= 0 and sys.stdout.isatty() else None
         for record in checks:
-            text, colour = check_line(record, width)
+            text, colour = check_line(record, width, causes)
             reporter.write_line(text, **({colour: True} if colour else {}))
             if verbosity > 0:
                 for line in detail_lines(record):
                     reporter.write_line(line)
+        for line in shared_cause_lines(causes, checks):
+            reporter.write_line(f"gate: {line}", red=True)
     for message in state.messages:
         reporter.write_line(scrub_userinfo(f"gate: {message}"), red=True)
     text, colour = traffic_light(state.decision, checks)

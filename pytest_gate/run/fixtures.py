@@ -5,6 +5,7 @@
   ``pytest_gate_plan`` are fetched concurrently when it is first used.
 - ``gpus``: the GPU snapshot (NVML or exporter metrics; session).
 - ``serving_url``: the deployed service's base URL for smoke checks (session).
+- ``service``: the gate's HTTP client for that service, inside the gate's deadline (session).
 - ``gate_deadline``: the gate's deadline, for a smoke check's own HTTP calls (session).
 - ``canary_selection``: the canary's and the baseline's label matchers (session).
 - ``canary_round``: one-shot, or the watch round with the previous round's e-process (function).
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from pytest_gate.config.profiles import AnyGateConfig
     from pytest_gate.core.query import Query
     from pytest_gate.gpu.source import GpuSnapshot
+    from pytest_gate.sources.service import ServiceClient
     from pytest_gate.sources.snapshot import MetricSnapshot
 
 NO_CONFIG = (
@@ -185,6 +187,18 @@ def gate_deadline(pytestconfig: pytest.Config, gate_options: GateOptions) -> Dea
     check's own HTTP calls through the gate's client."""
     started = pytestconfig.stash[GATE_SESSION].started
     return Deadline(gate_options.deadline_seconds, started=started)
+
+
+@pytest.fixture(scope="session")
+def service(serving_url: str, gate_deadline: Deadline) -> Iterator[ServiceClient]:
+    """The deployed service, through the gate's own HTTP client and within ``--gate-deadline``."""
+    from pytest_gate.sources.service import ServiceClient
+
+    client = ServiceClient(serving_url, gate_deadline)
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 @pytest.fixture(scope="session")

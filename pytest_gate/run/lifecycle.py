@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from pytest_gate.config.gatedir import CONFIG_FILENAME, DEFAULT_GATE_DIRNAME, gate_dir_of
 from pytest_gate.config.options import GateOptions
 from pytest_gate.core.decision import SessionState, Severity
 from pytest_gate.run.outcomes import CheckMeta
@@ -25,8 +26,6 @@ RECORD_WITH_XDIST = "--gate-record cannot be combined with xdist workers (-n); r
 CHECK_PREFIX = "test_"
 DEFAULT_REPORTCHARS = "fE"
 """pytest's default ``-r``: replaced in gate mode by the gate section."""
-GATE_CHECKS_DIRNAME = "gate_checks"
-CONFIG_FILENAME = "gate.toml"
 
 
 def enter_gate_mode(config: pytest.Config, state: GateSession) -> None:
@@ -148,16 +147,7 @@ def discover_config_path(options: GateOptions | None, args: list[str], rootpath:
     if options is not None and options.config is not None:
         return options.config
     for arg in args:
-        directory = gate_dir_of(Path(arg.split("::")[0]))
+        directory = gate_dir_of(Path(arg.split("::")[0]), rootpath)
         if directory is not None:
             return directory / CONFIG_FILENAME
-    return rootpath / GATE_CHECKS_DIRNAME / CONFIG_FILENAME
-
-
-def gate_dir_of(path: Path) -> Path | None:
-    """The gate-checks directory ``path`` is in (or is), if any."""
-    candidates = [path, *path.parents] if path.is_dir() else list(path.parents)
-    for candidate in candidates:
-        if candidate.name == GATE_CHECKS_DIRNAME or (candidate / CONFIG_FILENAME).is_file():
-            return candidate
-    return None
+    return rootpath / DEFAULT_GATE_DIRNAME / CONFIG_FILENAME

@@ -52,6 +52,24 @@ def parse(text: str, content_type: str, instance: str | None = None) -> list[Sam
     return samples
 
 
+def read_exposition(text: str, content_type: str = "") -> tuple[list[Sample], frozenset[str]]:
+    """Every sample of an exposition and every metric family name it declares.
+
+    A family's name differs from its samples' names for counters and histograms (``x`` exposes
+    ``x_total``; ``h`` exposes ``h_bucket``, ``h_sum``, ``h_count``). Raises ``ValueError`` for a
+    body the parser rejects.
+    """
+    parser = openmetrics_families if OPENMETRICS_TYPE in content_type else text_families
+    samples: list[Sample] = []
+    names: set[str] = set()
+    for family in parser(text):
+        names.add(family.name)
+        samples.extend(
+            Sample(s.name, tuple(sorted(s.labels.items())), float(s.value)) for s in family.samples
+        )
+    return samples, frozenset(names)
+
+
 def _matches(labels: dict[str, str], matcher: Matcher) -> bool:
     value = labels.get(matcher.label, "")
     if matcher.op == "=":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -11,15 +12,16 @@ from gate_checks.probe import (
     HELD,
     RESPONSE_FIELD,
     VIOLATED,
-    Fetched,
     brief_fields,
-    fetch,
     health,
     models_loaded,
     names_exposed,
 )
+from pytest_gate.core.deadline import Deadline
 from pytest_gate.core.query import DataState
+from pytest_gate.sources.service import Fetched, ServiceClient
 from tests.checks.serving_stub import MODELS, VALID_BRIEF, exposition, serving_stub
+from tests.sources.conftest import FaultServer, _serve
 from tests.support.prometheus_server import free_port
 
 HEALTH = "http://svc/health"
@@ -36,9 +38,18 @@ def fetched(status: int, body: str | bytes, method: str = "GET") -> Fetched:
     return Fetched(method, HEALTH, status, text)
 
 
+@pytest.fixture(scope="module")
+def faults() -> Iterator[FaultServer]:
+    yield from _serve(FaultServer())
+
+
+def client(url: str, deadline_seconds: float = 20.0) -> ServiceClient:
+    return ServiceClient(url, Deadline(deadline_seconds))
+
+
 def test_fetch_reads_status_and_body_from_a_live_server(stub: str) -> None:
     """GET against a real loopback server returns its status and body."""
-    result = fetch("GET", stub + "/broken/health", 5.0)
+    result = client(stub).get("/broken/health", 5.0)
     assert (result.status, json.loads(result.body), result.error) == (
         503,
         {"status": "degraded"},
@@ -48,14 +59,48 @@ def test_fetch_reads_status_and_body_from_a_live_server(stub: str) -> None:
 
 def test_fetch_posts_json(stub: str) -> None:
     """POST sends the payload as JSON and reads the answer."""
-    result = fetch("POST", stub + "/healthy/v1/brief", 5.0, {"text": "citrus", "mode": "fast"})
+    result = client(stub).post_json("/healthy/v1/brief", {"text": "citrus", "mode": "fast"}, 5.0)
     assert json.loads(result.body)["brief"] == VALID_BRIEF
 
 
 def test_fetch_reports_a_refused_connection_as_an_error() -> None:
     """Nothing listening gives an error string, not an exception."""
-    result = fetch("GET", f"http://127.0.0.1:{free_port()}/health", 5.0)
-    assert (result.status, result.error.startswith("ConnectionError")) == (None, True)
+    result = client(f"http://127.0.0.1:{free_port()}").get("/health", 5.0)
+    assert (result.status, result.error) == (None, "connection refused")
+
+
+def test_fetch_of_a_bad_url_is_an_error_naming_the_option() -> None:
+    """A --serving-url that is not an http(s) URL is an error answer, not an exception."""
+    result = client("ftp://svc").get("/health", 5.0)
+    assert result.status is None
+    assert "--serving-url" in result.error
+
+
+@pytest.mark.parametrize("behaviour", ["hang", "drip"])
+def test_a_hanging_or_dripping_service_is_cut_off_by_the_gate_deadline(
+    faults: FaultServer, behaviour: str
+) -> None:
+    """A service that never finishes its answer costs at most --gate-deadline, not the 30 s cap."""
+    started = time.monotonic()
+    result = client(faults.url, deadline_seconds=0.5).get(f"/{behaviour}/x", 30.0)
+    assert time.monotonic() - started < 3.0
+    assert result.status is None
+    assert "--gate-deadline" in result.error
+
+
+def test_the_per_request_cap_is_named_when_it_ends_a_request(faults: FaultServer) -> None:
+    """Inside a long deadline, [smoke] timeout_seconds ends a hung request and is named."""
+    result = client(faults.url, deadline_seconds=20.0).get("/hang/y", 0.3)
+    assert "timeout_seconds" in result.error
+
+
+def test_after_the_deadline_no_request_is_sent(faults: FaultServer) -> None:
+    """Once the gate's deadline has passed, the service is not asked at all."""
+    before = faults.hits["ok/z"]
+    gone = ServiceClient(faults.url, Deadline(0.01, started=time.monotonic() - 1))
+    result = gone.get("/ok/z", 5.0)
+    assert "--gate-deadline" in result.error
+    assert faults.hits["ok/z"] == before == 0
 
 
 def test_health_value_is_the_status_code() -> None:

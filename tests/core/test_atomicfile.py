@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import select
 import stat
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -76,22 +78,34 @@ def test_a_fifo_being_read_gets_the_data_in_place(tmp_path: Path) -> None:
     """``--gate-report >(jq .)`` or a piped /dev/stdout: the reader gets every byte."""
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
+    data = b"x" * 200_000  # more than a pipe buffer: the write must block, not fail
     received: list[bytes] = []
     opened = threading.Event()
 
     def read() -> None:
+        # Non-blocking, and reading until every byte came: a FIFO read before the writer opens
+        # it is an EOF, which must not end the reader (that made this test depend on timing).
         fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
         opened.set()
-        os.set_blocking(fd, True)
-        with os.fdopen(fd, "rb") as handle:
-            received.append(handle.read())
+        chunks: list[bytes] = []
+        give_up = time.monotonic() + 60
+        while sum(map(len, chunks)) < len(data) and time.monotonic() < give_up:
+            try:
+                chunk = os.read(fd, 1 << 16)
+            except BlockingIOError:
+                chunk = b""
+            if chunk:
+                chunks.append(chunk)
+            else:
+                select.select([fd], [], [], 0.05)
+        os.close(fd)
+        received.append(b"".join(chunks))
 
     reader = threading.Thread(target=read)
     reader.start()
-    opened.wait(10)
-    data = b"x" * 200_000  # more than a pipe buffer: the write must block, not fail
+    assert opened.wait(60)
     write_atomic(fifo, data)
-    reader.join(10)
+    reader.join(60)
     assert received == [data]
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
 

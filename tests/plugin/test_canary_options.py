@@ -41,7 +41,7 @@ def test_both_selections_reach_the_checks(pytester: pytest.Pytester, gate_suite:
 def test_the_ini_twins_work_like_the_flags(pytester: pytest.Pytester, gate_suite: Path) -> None:
     """gate_canary and gate_baseline in the ini select the sides."""
     write_check(gate_suite, "show", SHOW)
-    pytester.makeini('[pytest]\ngate_canary = track="canary"\ngate_baseline = track="stable"\n')
+    pytester.makeini('[pytest]\ngate = true\ngate_canary = track="canary"\ngate_baseline = track="stable"\n')
     assert pytester.runpytest("gate_checks").ret == 0
     assert "'canary'" in (pytester.path / "sel.txt").read_text()
 

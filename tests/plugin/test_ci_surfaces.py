@@ -28,7 +28,7 @@ def test_strict_turns_warning_into_no_go(pytester: pytest.Pytester, gate_suite: 
 def test_strict_from_ini(pytester: pytest.Pytester, gate_suite: Path) -> None:
     """The ini twin gate_strict works like the flag."""
     write_check(gate_suite, "warn", WARN_FAIL)
-    pytester.makeini("[pytest]\ngate_strict = true\n")
+    pytester.makeini("[pytest]\ngate = true\ngate_strict = true\n")
     assert pytester.runpytest("gate_checks").ret == 2
 
 
@@ -72,7 +72,7 @@ def test_cli_beats_env_beats_ini(
         "@pytest.mark.critical\ndef test_env(gate_options):\n"
         "    with open('env.txt', 'w') as f:\n        f.write(gate_options.environment)\n",
     )
-    pytester.makeini("[pytest]\ngate_environment = from-ini\n")
+    pytester.makeini("[pytest]\ngate = true\ngate_environment = from-ini\n")
     pytester.runpytest("gate_checks")
     assert (pytester.path / "env.txt").read_text() == "from-ini"
     monkeypatch.setenv("GATE_ENVIRONMENT", "from-env")
@@ -85,7 +85,7 @@ def test_cli_beats_env_beats_ini(
 def test_report_path_from_ini(pytester: pytest.Pytester, gate_suite: Path) -> None:
     """gate_report in the ini writes the report."""
     write_check(gate_suite, "ok", PASSING)
-    pytester.makeini("[pytest]\ngate_report = ini-report.json\n")
+    pytester.makeini("[pytest]\ngate = true\ngate_report = ini-report.json\n")
     pytester.runpytest("gate_checks")
     assert load_strict(pytester.path / "ini-report.json")["verdict"] == "GO"
 

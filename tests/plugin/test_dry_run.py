@@ -47,7 +47,7 @@ def test_dry_run_terminal_says_the_verdict_it_would_have_given(
 def test_dry_run_from_ini(pytester: pytest.Pytester, gate_suite: Path) -> None:
     """The ini twin gate_dry_run works like the flag."""
     write_check(gate_suite, "errors", CRITICAL_FAIL)
-    pytester.makeini("[pytest]\ngate_dry_run = true\n")
+    pytester.makeini("[pytest]\ngate = true\ngate_dry_run = true\n")
     assert pytester.runpytest("gate_checks").ret == 0
 
 
@@ -90,7 +90,7 @@ def test_bad_dry_run_value_in_the_ini_is_a_usage_error(
 ) -> None:
     """gate_dry_run = maybe is refused by pytest (exit 4): an unreadable dry run never exits 0."""
     write_check(gate_suite, "errors", CRITICAL_FAIL)
-    pytester.makeini("[pytest]\ngate_dry_run = maybe\n")
+    pytester.makeini("[pytest]\ngate = true\ngate_dry_run = maybe\n")
     result = pytester.runpytest("gate_checks")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "invalid truth value 'maybe'" in result.stderr.str()

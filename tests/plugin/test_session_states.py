@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_gate.config.options import BAD_DEADLINE, BAD_TIME
+from pytest_gate.config.options import BAD_SECONDS, BAD_TIME
 from pytest_gate.config.sourcechoice import BAD_GPU_SOURCE, TWO_SOURCES
 from pytest_gate.output.report import REPORT_WRITE_FAILED
 from pytest_gate.run.lifecycle import BOTH_MARKERS, CONFIG_NOT_FOUND, RECORD_WITH_XDIST
@@ -113,7 +113,7 @@ def test_missing_explicit_config_is_no_go_with_message(
     ("args", "message"),
     [
         (["--gate-time", "yesterday"], BAD_TIME.format(value="yesterday")),
-        (["--gate-deadline", "-3"], BAD_DEADLINE.format(value="-3")),
+        (["--gate-deadline", "-3"], BAD_SECONDS.format(name="--gate-deadline", value="-3", example="20")),
         (
             ["--gpu-source", "magic"],
             BAD_GPU_SOURCE.format(value="magic", choices="auto, nvml, prometheus, none"),

@@ -188,7 +188,7 @@ def test_watch_is_configured_from_ini_and_children_do_not_watch(
     pytester: pytest.Pytester, watch_suite: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The ini twins set the watch; a round's own run never watches again (no recursion)."""
-    pytester.makeini("[pytest]\ngate_watch = 0.02\ngate_interval = 0.01\ngate_failure_limit = 3\n")
+    pytester.makeini("[pytest]\ngate = true\ngate_watch = 0.02\ngate_interval = 0.01\ngate_failure_limit = 3\n")
     monkeypatch.setenv("SEQ", "ok,ok,ok")
     result = pytester.runpytest("gate_checks", "--gate-report", "r.json")
     report = load_strict(pytester.path / "r.json")
