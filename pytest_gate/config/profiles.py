@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from pytest_gate.config.gateconfig import ConfigError, GateConfig, load_config
 from pytest_gate.config.gateconfig import _custom as parse_custom
 from pytest_gate.config.tomlfile import read_toml
 from pytest_gate.config.tomlschema import build, fail, toml_type
-from pytest_gate.config.vllmconfig import VLLM, VllmConfig, VllmConfigFile, check_consistency
 from pytest_gate.config.waivers import parse as parse_waivers
+
+if TYPE_CHECKING:
+    from pytest_gate.config.vllmconfig import VllmConfig
 
 __all__ = ["PROFILES", "AnyGateConfig", "ConfigError", "load_any_config"]
 
-AnyGateConfig: TypeAlias = GateConfig | VllmConfig
+AnyGateConfig: TypeAlias = "GateConfig | VllmConfig"
 PROFILE_KEY = "profile"
 DEFAULT = "default"
+VLLM = "vllm"
 PROFILES = (DEFAULT, VLLM)
 
 
@@ -55,6 +58,9 @@ def _profile_of(path: Path) -> str:
 
 
 def _load_vllm(path: Path) -> VllmConfig:
+    # Loaded here, not at the top: the default gate never pays for the profile's schema.
+    from pytest_gate.config.vllmconfig import VllmConfig, VllmConfigFile, check_consistency
+
     where = str(path)
     document, raw = read_toml(path)
     document.pop(PROFILE_KEY)

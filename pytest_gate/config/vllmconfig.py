@@ -26,6 +26,7 @@ from pytest_gate.config.checkconfig import (
     SmokeCheck,
 )
 from pytest_gate.config.gpuexporters import CUSTOM, EXPORTER_CHOICES, PRESETS, GpuExporter, custom
+from pytest_gate.config.profiles import VLLM
 from pytest_gate.config.regexrules import STATUS_FIX, regex_problem, status_regex_problem
 from pytest_gate.config.tomlschema import fail, rules
 from pytest_gate.config.waivers import Waiver
@@ -33,7 +34,7 @@ from pytest_gate.core.query import Matcher
 
 __all__ = ["VLLM", "VllmConfig"]
 
-VLLM = "vllm"
+
 GPU_MODES = ("required", "none")
 CUSTOM_ENABLED = "enabled"
 LABEL = {"pattern": LABEL_NAME_PATTERN, "pattern_help": "a label name like model_name"}
