@@ -23,8 +23,9 @@ from typing import Any
 import pytest
 
 from tests.checks.deployment import Scenario, T
-from tests.checks.scenarios import BY_NAME, SCENARIOS, openmetrics
+from tests.checks.scenarios import BY_NAME, openmetrics
 from tests.support.prometheus_server import PrometheusServer
+from tests.support.selection import selected_scenarios
 from tests.support.victoria_server import VictoriaMetrics
 from tests.support.victoria_server import available as victoria_available
 
@@ -153,16 +154,6 @@ class ScenarioRunner:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _selected_scenarios(session: pytest.Session) -> list[str]:
-    names: list[str] = []
-    for item in session.items:
-        callspec = getattr(item, "callspec", None)
-        name = callspec.params.get("scenario_name") if callspec is not None else None
-        if isinstance(name, str) and name in BY_NAME and name not in names:  # this folder's own
-            names.append(name)
-    return names or [s.name for s in SCENARIOS]
-
-
 @pytest.fixture(scope="session")
 def golden_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
     """A real Prometheus backfilled with every golden scenario."""
@@ -201,7 +192,7 @@ def scenario_runner(
     runner = ScenarioRunner(
         server.url,
         tmp_path_factory.mktemp(f"golden-runs-{engine}"),
-        _selected_scenarios(request.session),
+        selected_scenarios(request.session, BY_NAME),
     )
     yield runner
     runner.close()

@@ -22,8 +22,9 @@ from typing import Any
 import pytest
 
 from tests.profiles.vllm_data import MODELS, T
-from tests.profiles.vllm_scenarios import BY_NAME, SCENARIOS, VllmScenario, openmetrics
+from tests.profiles.vllm_scenarios import BY_NAME, VllmScenario, openmetrics
 from tests.support.prometheus_server import PrometheusServer
+from tests.support.selection import selected_scenarios
 from tests.support.victoria_server import VictoriaMetrics
 from tests.support.victoria_server import available as victoria_available
 
@@ -151,16 +152,6 @@ class ProfileRunner:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _selected(session: pytest.Session) -> list[str]:
-    names: list[str] = []
-    for item in session.items:
-        callspec = getattr(item, "callspec", None)
-        name = callspec.params.get("scenario_name") if callspec is not None else None
-        if isinstance(name, str) and name in BY_NAME and name not in names:  # this folder's own
-            names.append(name)
-    return names or [s.name for s in SCENARIOS]
-
-
 @pytest.fixture(scope="session")
 def vllm_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
     """A real Prometheus backfilled with every vLLM scenario."""
@@ -196,7 +187,7 @@ def profile_runner(
     engine: str = request.param
     server = request.getfixturevalue(ENGINE_SERVERS[engine])
     runner = ProfileRunner(
-        server.url, tmp_path_factory.mktemp(f"vllm-runs-{engine}"), _selected(request.session)
+        server.url, tmp_path_factory.mktemp(f"vllm-runs-{engine}"), selected_scenarios(request.session, BY_NAME)
     )
     yield runner
     runner.close()
