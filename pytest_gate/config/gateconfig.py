@@ -31,17 +31,16 @@ from pytest_gate.config.checkconfig import (
 from pytest_gate.config.gpuexporters import (
     CUSTOM,
     EXPORTER_CHOICES,
-    PRESETS,
     PYTEST_GATE,
     GpuExporter,
-    custom,
+    chosen,
 )
 from pytest_gate.config.regexrules import STATUS_FIX, regex_problem, status_regex_problem
 from pytest_gate.config.tomlfile import read_toml
 from pytest_gate.config.tomlschema import ConfigError, build, fail, rules, toml_type
 from pytest_gate.config.waivers import Waiver
 from pytest_gate.config.waivers import parse as parse_waivers
-from pytest_gate.core.query import LOOKBACK_SECONDS, Matcher
+from pytest_gate.core.query import LOOKBACK_SECONDS, Matcher, equal_matchers
 
 __all__ = ["ConfigError", "GateConfig", "load_config"]
 
@@ -141,15 +140,13 @@ class GateConfig:
     @property
     def label_matchers(self) -> tuple[Matcher, ...]:
         """The ``[gate] label_selector`` as ``=`` matchers, applied to every query."""
-        return tuple(Matcher(k, "=", v) for k, v in sorted(self.gate.label_selector.items()))
+        return equal_matchers(self.gate.label_selector)
 
     @property
     def gpu_exporter(self) -> GpuExporter:
         """The exporter of ``[metrics] gpu_exporter`` (``custom``: the ``gpu_memory_*`` names)."""
         m = self.metrics
-        if m.gpu_exporter == CUSTOM:
-            return custom(m.gpu_memory_total, m.gpu_memory_used, m.gpu_memory_free)
-        return PRESETS[m.gpu_exporter]
+        return chosen(m.gpu_exporter, m.gpu_memory_total, m.gpu_memory_used, m.gpu_memory_free)
 
     @property
     def gpu_exporter_job(self) -> str:

@@ -123,3 +123,9 @@ def custom(total: str, used: str, free: str) -> GpuExporter:
         job=PYTEST_GATE.job,
         label_keys=PYTEST_GATE.label_keys,
     )
+
+
+def chosen(name: str, total: str, used: str, free: str) -> GpuExporter:
+    """The exporter ``[metrics] gpu_exporter`` names: a preset, or with ``custom`` the three
+    ``gpu_memory_*`` names (both the default gate and the engine profiles read it this way)."""
+    return custom(total, used, free) if name == CUSTOM else PRESETS[name]

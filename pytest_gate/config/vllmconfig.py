@@ -25,12 +25,12 @@ from pytest_gate.config.checkconfig import (
     ListedTargetsUp,
     SmokeCheck,
 )
-from pytest_gate.config.gpuexporters import CUSTOM, EXPORTER_CHOICES, PRESETS, GpuExporter, custom
+from pytest_gate.config.gpuexporters import EXPORTER_CHOICES, GpuExporter, chosen
 from pytest_gate.config.profiles import VLLM
 from pytest_gate.config.regexrules import STATUS_FIX, regex_problem, status_regex_problem
 from pytest_gate.config.tomlschema import fail, rules
 from pytest_gate.config.waivers import Waiver
-from pytest_gate.core.query import Matcher
+from pytest_gate.core.query import Matcher, equal_matchers
 
 __all__ = ["VLLM", "VllmConfig"]
 
@@ -222,15 +222,13 @@ class VllmConfig:
     @property
     def label_matchers(self) -> tuple[Matcher, ...]:
         """The ``[gate] label_selector`` as ``=`` matchers, applied to every query."""
-        return tuple(Matcher(k, "=", v) for k, v in sorted(self.gate.label_selector.items()))
+        return equal_matchers(self.gate.label_selector)
 
     @property
     def gpu_exporter(self) -> GpuExporter:
         """The exporter of ``[metrics] gpu_exporter`` (``custom``: the ``gpu_memory_*`` names)."""
         m = self.metrics
-        if m.gpu_exporter == CUSTOM:
-            return custom(m.gpu_memory_total, m.gpu_memory_used, m.gpu_memory_free)
-        return PRESETS[m.gpu_exporter]
+        return chosen(m.gpu_exporter, m.gpu_memory_total, m.gpu_memory_used, m.gpu_memory_free)
 
     def check_enablement(self, name: str) -> str | None:
         """``None`` when check ``name`` applies here, else the reason it is not applicable."""

@@ -52,6 +52,11 @@ class Matcher:
             raise ValueError(f"label value {self.value!r} is not a string")
 
 
+def equal_matchers(equals: Mapping[str, str]) -> tuple[Matcher, ...]:
+    """``=`` matchers for each label and value, sorted by label (one order for every query)."""
+    return tuple(Matcher(k, "=", v) for k, v in sorted(equals.items()))
+
+
 @dataclass(frozen=True)
 class Selector:
     """A metric name with label matchers, e.g. ``http_requests_total{status=~"5.."}``."""
@@ -66,7 +71,7 @@ class Selector:
     @classmethod
     def of(cls, metric: str, **equals: str) -> Selector:
         """Build a selector with ``=`` matchers only: ``Selector.of("up", job="serving")``."""
-        return cls(metric, tuple(Matcher(k, "=", v) for k, v in sorted(equals.items())))
+        return cls(metric, equal_matchers(equals))
 
     def where(self, label: str, op: str, value: str) -> Selector:
         """Return a copy with one more matcher."""
